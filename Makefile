@@ -1,0 +1,41 @@
+# agentllm — `make serve` runs the proxy, `make test` runs every test. Both install what they need.
+HOST ?= 127.0.0.1
+PORT ?= 8890
+export HOST PORT
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+PYTHON ?= python3
+# uv from PATH, else a private copy bootstrapped from PyPI into .tools/.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+NOX := $(UV) run --frozen nox
+
+.PHONY: serve test unit integration lint format bench install clean
+
+$(CURDIR)/.tools/bin/uv:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: | $(UV)
+	$(UV) sync --frozen
+
+serve: install
+	$(UV) run --frozen agentllm --host $(HOST) --port $(PORT)
+
+test: install
+	$(NOX) -s test integration
+
+unit: install
+	$(NOX) -s test
+
+integration: install
+	$(NOX) -s integration
+
+lint: install
+	$(NOX) -s lint
+
+format: install
+	$(NOX) -s format
+
+clean:
+	rm -rf .venv .tools .nox .pytest_cache .mypy_cache .ruff_cache tmp

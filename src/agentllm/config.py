@@ -1,0 +1,106 @@
+"""Settings read from the environment (and a ``.env`` file in the working directory)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
+DEFAULT_DB_FILE = "tmp/agno_sessions.db"
+DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
+OFFLINE_MODEL = "echo"
+
+_dotenv_loaded = False
+
+
+def load_env() -> None:
+    """Load ``.env`` once; real environment variables win over it."""
+    global _dotenv_loaded
+    if not _dotenv_loaded:
+        load_dotenv(Path.cwd() / ".env", override=False)
+        _dotenv_loaded = True
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved once."""
+
+    master_key: str
+    master_key_source: str
+    gemini_api_key: str | None
+    agent_model: str
+    agent_model_source: str
+    db_url: str
+    host: str
+    port: int
+    agent_cache_size: int
+    request_timeout: float
+    trust_openwebui_headers: bool
+
+    @property
+    def uses_offline_model(self) -> bool:
+        return self.agent_model == OFFLINE_MODEL
+
+
+def settings() -> Settings:
+    """Read the settings from the environment (after loading ``.env``)."""
+    load_env()
+    env_key = os.environ.get("LITELLM_MASTER_KEY", "").strip()
+    gemini_key = os.environ.get("GEMINI_API_KEY", "").strip() or None
+    model = os.environ.get("AGENTLLM_MODEL", "").strip()
+    if model:
+        model_source = "AGENTLLM_MODEL"
+    elif gemini_key:
+        model, model_source = DEFAULT_GEMINI_MODEL, "default (GEMINI_API_KEY is set)"
+    else:
+        model, model_source = OFFLINE_MODEL, "offline fallback (no GEMINI_API_KEY, no AGENTLLM_MODEL)"
+    db_url = os.environ.get("AGENTLLM_DB_URL", "").strip() or f"sqlite:///{DEFAULT_DB_FILE}"
+    return Settings(
+        master_key=env_key or DEFAULT_MASTER_KEY,
+        master_key_source="LITELLM_MASTER_KEY" if env_key else "built-in default (set LITELLM_MASTER_KEY)",
+        gemini_api_key=gemini_key,
+        agent_model=model,
+        agent_model_source=model_source,
+        db_url=db_url,
+        host=os.environ.get("HOST", "").strip() or "127.0.0.1",
+        port=_positive_int("PORT", 8890),
+        agent_cache_size=_positive_int("AGENTLLM_AGENT_CACHE_SIZE", 64),
+        request_timeout=_positive_float("AGENTLLM_REQUEST_TIMEOUT", 600.0),
+        trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
+    )

@@ -1,0 +1,71 @@
+"""Model selection: turn ``AGENTLLM_MODEL`` (or an agent's default) into a configured Agno model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agno.models.base import Model
+from agno.models.utils import get_model
+
+from agentllm.config import OFFLINE_MODEL, settings
+from agentllm.models.offline import OfflineModel
+
+# Where each OpenAI sampling parameter lives on Agno's model classes, first match wins.
+_PARAM_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "temperature": ("temperature",),
+    "max_tokens": ("max_tokens", "max_output_tokens", "max_completion_tokens"),
+    "top_p": ("top_p",),
+    "stop": ("stop", "stop_sequences"),
+    "seed": ("seed",),
+}
+# Ollama takes sampling parameters in an ``options`` dict, under its own names.
+_OPTIONS_NAMES = {"temperature": "temperature", "max_tokens": "num_predict", "top_p": "top_p",
+                  "stop": "stop", "seed": "seed"}
+
+
+class ModelConfigError(RuntimeError):
+    """The configured model string cannot be turned into a model."""
+
+
+def apply_params(model: Model, params: dict[str, Any]) -> Model:
+    """Set the non-None sampling ``params`` on ``model`` where its class supports them."""
+    for name, value in params.items():
+        if value is None:
+            continue
+        if name in ("stop",) and isinstance(value, str):
+            value = [value]
+        for attribute in _PARAM_ATTRIBUTES.get(name, (name,)):
+            if hasattr(model, attribute):
+                setattr(model, attribute, value)
+                break
+        else:
+            if hasattr(model, "options") and name in _OPTIONS_NAMES:
+                options = dict(getattr(model, "options") or {})
+                options[_OPTIONS_NAMES[name]] = value
+                model.options = options
+    return model
+
+
+def build_model(default: str, **params: Any) -> Model:
+    """The model agents run on: ``AGENTLLM_MODEL`` if set, else ``default`` unless no key exists.
+
+    ``default`` is an Agno ``provider:model_id`` string; ``params`` are OpenAI sampling parameters
+    (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``).
+    """
+    config = settings()
+    spec = config.agent_model
+    if spec != OFFLINE_MODEL and config.agent_model_source.startswith("default"):
+        spec = default
+    if spec == OFFLINE_MODEL:
+        model: Model = OfflineModel()
+    else:
+        try:
+            model = get_model(spec)  # type: ignore[assignment]
+        except (ValueError, ImportError) as exc:
+            raise ModelConfigError(
+                f"cannot use model {spec!r}: {exc}. Set AGENTLLM_MODEL to 'echo' or a "
+                "'provider:model_id' string such as 'google:gemini-2.5-flash'."
+            ) from exc
+        if model.__class__.__name__ == "Gemini" and config.gemini_api_key:
+            model.api_key = config.gemini_api_key  # type: ignore[attr-defined]
+    return apply_params(model, params)

@@ -1,0 +1,1 @@
+"""Translation between LiteLLM and Agno, and the CustomLLM handler."""

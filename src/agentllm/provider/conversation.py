@@ -1,0 +1,71 @@
+"""Reconciling what a client sends with what is stored: the agent sees each message exactly once.
+
+Pure functions over plain data; the rule and its examples are in docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from agentllm.provider.transformation import Turn
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A completed run of a stored conversation, reduced to its own user/assistant turns."""
+
+    run_id: str
+    turns: tuple[Turn, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to run one turn of a conversation.
+
+    ``use_stored_history``: let the agent add the stored history itself (the client sent none).
+    ``replay``: earlier turns the agent sees, already stored by earlier runs (not stored again).
+    ``record``: earlier turns the agent sees that the store lacks; stored with this run.
+    ``superseded``: stored runs the client's history replaced (edited or regenerated).
+    """
+
+    use_stored_history: bool
+    replay: tuple[Turn, ...] = ()
+    record: tuple[Turn, ...] = ()
+    superseded: tuple[str, ...] = ()
+
+
+def _same(a: Turn, b: Turn) -> bool:
+    return a.role == b.role and a.content.strip() == b.content.strip()
+
+
+def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool:
+    if start + len(turns) > len(history):
+        return False
+    return all(_same(t, history[start + i]) for i, t in enumerate(turns))
+
+
+def reconcile(stored: Iterable[StoredRun], history: Sequence[Turn]) -> Plan:
+    """Plan a turn given the stored runs (oldest first) and the client's earlier turns.
+
+    No client history: the stored conversation is the context. Otherwise the client's version
+    wins: stored runs that agree with it, in order, are replayed; the first run that disagrees and
+    every run after it are superseded; the client's remaining turns are recorded with this run,
+    so later turns that send only the newest message follow the client's version.
+    """
+    runs = list(stored)
+    if not history:
+        return Plan(use_stored_history=True)
+    position = 0
+    kept = 0
+    for run in runs:
+        if not _matches(run.turns, history, position):
+            break
+        position += len(run.turns)
+        kept += 1
+    return Plan(
+        use_stored_history=False,
+        replay=tuple(history[:position]),
+        record=tuple(history[position:]),
+        superseded=tuple(run.run_id for run in runs[kept:]),
+    )

@@ -1,0 +1,370 @@
+"""The LiteLLM ``CustomLLM`` that runs Agno agents: referenced from ``proxy_config.yaml`` as
+``agentllm.provider.handler.agno_llm`` under ``litellm_settings.custom_provider_map``.
+
+It owns the agents, the conversation locks and the event loop side; everything it translates is
+done by the pure functions in ``transformation``, ``identity`` and ``conversation``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import litellm
+from agno.agent import Agent
+from agno.db.base import SessionType
+from agno.models.message import Message
+from agno.run.agent import RunOutput
+from agno.run.base import HISTORY_SKIP_STATUSES, RunStatus
+from agno.utils.agent import execute_instructions
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+
+from agentllm import agents
+from agentllm.config import Settings, settings
+from agentllm.provider.conversation import Plan, StoredRun, reconcile
+from agentllm.provider.identity import RequestIdentity, parse_identity
+from agentllm.provider.transformation import (
+    AgentTimeout,
+    ChatRequest,
+    ModelParams,
+    RequestError,
+    Turn,
+    bad_request,
+    error_for,
+    final_chunk,
+    finish_reason,
+    model_response,
+    parse_request,
+    text_chunk,
+    unknown_agent,
+    usage_from_metrics,
+)
+
+log = logging.getLogger("agentllm")
+
+# Run metadata key under which the request's own system messages reach the agent's instructions.
+REQUEST_SYSTEM_KEY = "agentllm_request_system"
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a run: why it stopped and what it cost."""
+
+    reason: str
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Everything needed to start one agent run."""
+
+    request: ChatRequest
+    identity: RequestIdentity
+    agent: Agent
+    model: str
+
+    @property
+    def session_id(self) -> str | None:
+        if self.request.is_background_task:
+            return None
+        return self.identity.session_id_for(self.request.agent)
+
+
+def _with_request_system(agent: Agent) -> Agent:
+    """Make ``agent`` append a request's system messages (from run metadata) to its instructions."""
+    base = agent.instructions
+
+    def instructions(agent: Agent, run_context: Any = None) -> list[str]:
+        if callable(base):
+            own = execute_instructions(base, agent=agent, run_context=run_context)
+        else:
+            own = base
+        merged = [own] if isinstance(own, str) else list(own or [])
+        metadata = getattr(run_context, "metadata", None) or {}
+        merged.extend(metadata.get(REQUEST_SYSTEM_KEY) or [])
+        return merged
+
+    agent.instructions = instructions
+    return agent
+
+
+class AgentCache:
+    """An LRU of built agents keyed by agent name and model parameters, never by user or chat."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._agents: OrderedDict[tuple[str, ModelParams, bool], Agent] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    def get(self, name: str, params: ModelParams, stateful: bool) -> Agent:
+        key = (name, params, stateful)
+        with self._lock:
+            agent = self._agents.get(key)
+            if agent is not None:
+                self._agents.move_to_end(key)
+                return agent
+        agent = _with_request_system(agents.get_agent(name, **params.as_kwargs()))
+        if not stateful:
+            agent.db = None
+            agent.add_history_to_context = False
+            agent.read_chat_history = False
+        with self._lock:
+            agent = self._agents.setdefault(key, agent)
+            self._agents.move_to_end(key)
+            while len(self._agents) > self.size:
+                self._agents.popitem(last=False)
+        return agent
+
+
+class KeyedLocks:
+    """One lock per conversation, alive only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._async: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sync: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+
+    @asynccontextmanager
+    async def hold(self, key: str | None):  # type: ignore[no-untyped-def]
+        if key is None:
+            yield
+            return
+        with self._guard:
+            lock = self._async.get(key)
+            if lock is None:
+                lock = asyncio.Lock()
+                self._async[key] = lock
+        async with lock:
+            yield
+
+    @contextmanager
+    def hold_sync(self, key: str | None):  # type: ignore[no-untyped-def]
+        if key is None:
+            yield
+            return
+        with self._guard:
+            lock = self._sync.get(key)
+            if lock is None:
+                lock = threading.Lock()
+                self._sync[key] = lock
+        with lock:
+            yield
+
+
+def stored_runs(agent: Agent, session_id: str, user_id: str) -> list[StoredRun]:
+    """The completed runs of a stored conversation, oldest first, as plain turns."""
+    if agent.db is None:
+        return []
+    session = agent.db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
+    runs = []
+    for run in getattr(session, "runs", None) or []:
+        if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
+            continue
+        turns = tuple(
+            Turn(m.role, m.get_content_string())  # type: ignore[arg-type]
+            for m in run.messages or []
+            if m.role in ("user", "assistant") and not m.from_history and not m.temporary
+            and m.get_content_string()
+        )
+        runs.append(StoredRun(run_id=run.run_id, turns=turns))
+    return runs
+
+
+def mark_superseded(agent: Agent, session_id: str, user_id: str, run_ids: tuple[str, ...]) -> None:
+    """Keep replaced runs on disk but out of the history, as Agno does for regenerated runs."""
+    if not run_ids or agent.db is None:
+        return
+    session = agent.db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
+    for run in getattr(session, "runs", None) or []:
+        if run.run_id in run_ids:
+            run.status = RunStatus.regenerated
+            agent.db.upsert_run(run, session_id=session_id, user_id=user_id)
+
+
+def run_input(request: ChatRequest, plan: Plan) -> list[Message]:
+    """The messages handed to ``agent.run``: replayed turns are marked as history, not stored twice."""
+    messages = [Message(role=t.role, content=t.content, from_history=True) for t in plan.replay]
+    messages += [Message(role=t.role, content=t.content) for t in plan.record]
+    messages.append(Message(role="user", content=request.message))
+    return messages
+
+
+class AgnoLLM(CustomLLM):
+    """Serves every registered agent as ``agno/<name>``."""
+
+    def __init__(self, config: Settings | None = None) -> None:
+        super().__init__()
+        self._config = config
+        self._agents: AgentCache | None = None
+        self.locks = KeyedLocks()
+
+    @property
+    def config(self) -> Settings:
+        if self._config is None:
+            self._config = settings()
+        return self._config
+
+    @property
+    def agents(self) -> AgentCache:
+        if self._agents is None:
+            self._agents = AgentCache(self.config.agent_cache_size)
+        return self._agents
+
+    # --- request preparation (shared by the four entry points) ---------------------------------
+
+    def prepare(
+        self, model: str, messages: list, optional_params: dict, litellm_params: dict | None
+    ) -> PreparedRun:
+        """Validate the request and pick the agent; raises LiteLLM 400/404 exceptions."""
+        try:
+            request = parse_request(model, messages, optional_params)
+            identity = parse_identity(litellm_params, self.config.trust_openwebui_headers)
+        except RequestError as exc:
+            raise bad_request(exc, model) from None
+        stateful = identity.chat_id is not None and not request.is_background_task
+        try:
+            agent = self.agents.get(request.agent, request.params, stateful)
+        except KeyError:
+            raise unknown_agent(request.agent, agents.agent_names()) from None
+        return PreparedRun(request=request, identity=identity, agent=agent, model=f"agno/{request.agent}")
+
+    def _plan(self, run: PreparedRun) -> tuple[list[Message], dict[str, Any]]:
+        """Reconcile with the stored conversation (caller holds its lock) and build the run call."""
+        request, session_id = run.request, run.session_id
+        if session_id is None:
+            plan = Plan(use_stored_history=False, record=request.history)
+        else:
+            stored = stored_runs(run.agent, session_id, run.identity.user_id)
+            plan = reconcile(stored, request.history)
+            mark_superseded(run.agent, session_id, run.identity.user_id, plan.superseded)
+        kwargs: dict[str, Any] = {
+            "stream": True,
+            "yield_run_output": True,
+            "user_id": run.identity.user_id,
+            "add_history_to_context": plan.use_stored_history,
+            "metadata": {REQUEST_SYSTEM_KEY: list(request.system)} if request.system else None,
+        }
+        if session_id is not None:
+            kwargs["session_id"] = session_id
+        return run_input(request, plan), kwargs
+
+    @staticmethod
+    def _translate(event: Any, model: str) -> str | Finished | None:
+        """One Agno stream item as reply text, the end of the run, or nothing of interest."""
+        if isinstance(event, RunOutput):
+            if event.status == RunStatus.error:
+                raise error_for(None, str(event.content or "the agent run failed"), model)
+            return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
+        kind = getattr(event, "event", None)
+        if kind == "RunContent":
+            content = getattr(event, "content", None)
+            return content if isinstance(content, str) and content else None
+        if kind == "RunError":
+            raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
+        if kind == "RunCancelled":
+            raise litellm.APIConnectionError(
+                message=f"agent {model!r} run was cancelled", llm_provider="agno", model=model
+            )
+        return None
+
+    # --- async ------------------------------------------------------------------------------
+
+    async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
+        async with self.locks.hold(run.session_id):
+            messages, kwargs = self._plan(run)
+            try:
+                async with asyncio.timeout(self.config.request_timeout):
+                    async for event in run.agent.arun(messages, **kwargs):
+                        item = self._translate(event, run.model)
+                        if item is not None:
+                            yield item
+            except TimeoutError:
+                raise AgentTimeout(
+                    f"agent {run.model!r} did not finish within {self.config.request_timeout:g} s "
+                    "(AGENTLLM_REQUEST_TIMEOUT)",
+                    run.model,
+                ) from None
+
+    async def acompletion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
+                          model_response: ModelResponse, print_verbose: Callable, encoding: Any,
+                          api_key: Any, logging_obj: Any, optional_params: dict, acompletion: Any = None,
+                          litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
+                          timeout: Any = None, client: Any = None) -> ModelResponse:
+        run = self.prepare(model, messages, optional_params, litellm_params)
+        parts: list[str] = []
+        finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
+        async for item in self._aevents(run):
+            if isinstance(item, Finished):
+                finished = item
+            else:
+                parts.append(item)
+        return _fill(model_response, run.model, "".join(parts), finished)
+
+    def astreaming(  # type: ignore[override]
+        self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
+        model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
+        logging_obj: Any, optional_params: dict, acompletion: Any = None, litellm_params: Any = None,
+        logger_fn: Any = None, headers: Any = None, timeout: Any = None, client: Any = None,
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        # A plain function returning the stream, so a bad request fails before the stream starts.
+        run = self.prepare(model, messages, optional_params, litellm_params)
+        return self._achunks(run)
+
+    async def _achunks(self, run: PreparedRun) -> AsyncIterator[GenericStreamingChunk]:
+        async for item in self._aevents(run):
+            yield final_chunk(item.reason, item.usage) if isinstance(item, Finished) else text_chunk(item)
+
+    # --- sync -------------------------------------------------------------------------------
+
+    def _events(self, run: PreparedRun) -> Iterator[str | Finished]:
+        with self.locks.hold_sync(run.session_id):
+            messages, kwargs = self._plan(run)
+            for event in run.agent.run(messages, **kwargs):
+                item = self._translate(event, run.model)
+                if item is not None:
+                    yield item
+
+    def completion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
+                   model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
+                   logging_obj: Any, optional_params: dict, acompletion: Any = None,
+                   litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
+                   timeout: Any = None, client: Any = None) -> ModelResponse:
+        run = self.prepare(model, messages, optional_params, litellm_params)
+        parts: list[str] = []
+        finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
+        for item in self._events(run):
+            if isinstance(item, Finished):
+                finished = item
+            else:
+                parts.append(item)
+        return _fill(model_response, run.model, "".join(parts), finished)
+
+    def streaming(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
+                  model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
+                  logging_obj: Any, optional_params: dict, acompletion: Any = None,
+                  litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
+                  timeout: Any = None, client: Any = None) -> Iterator[GenericStreamingChunk]:
+        run = self.prepare(model, messages, optional_params, litellm_params)
+        return self._chunks(run)
+
+    def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk]:
+        for item in self._events(run):
+            yield final_chunk(item.reason, item.usage) if isinstance(item, Finished) else text_chunk(item)
+
+
+def _fill(response: ModelResponse, model: str, text: str, finished: Finished) -> ModelResponse:
+    return model_response(response, model, text, finished.reason, finished.usage)
+
+
+agno_llm = AgnoLLM()

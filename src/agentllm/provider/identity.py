@@ -1,0 +1,99 @@
+"""Who is asking and in which conversation: parsed once per request, into one typed value.
+
+Rules (first found wins) are documented in docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from agentllm.provider.transformation import RequestError
+
+ANONYMOUS = "anonymous"
+MAX_ID_LENGTH = 256
+
+CHAT_ID_HEADER = "x-openwebui-chat-id"
+USER_ID_HEADER = "x-openwebui-user-id"
+SESSION_ID_HEADER = "x-session-id"
+
+
+@dataclass(frozen=True)
+class RequestIdentity:
+    """The user a request belongs to and its conversation, if it names one."""
+
+    user_id: str
+    chat_id: str | None = None
+
+    def session_id_for(self, agent: str) -> str | None:
+        """The Agno session id of this chat with ``agent``, namespaced by user.
+
+        Hashed, so that no user can name (or guess) another user's session, and so that ids of
+        any content are safe to store.
+        """
+        if self.chat_id is None:
+            return None
+        key = "\x00".join((self.user_id, agent, self.chat_id))
+        return f"chat-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+
+
+def _headers(litellm_params: Mapping[str, Any]) -> dict[str, str]:
+    """Request headers with lower-case names, from wherever LiteLLM put them."""
+    found: dict[str, str] = {}
+    metadata = litellm_params.get("metadata") or {}
+    proxy_request = litellm_params.get("proxy_server_request") or {}
+    for source in (proxy_request.get("headers"), metadata.get("headers")):
+        if isinstance(source, Mapping):
+            for name, value in source.items():
+                if isinstance(name, str) and isinstance(value, str):
+                    found.setdefault(name.lower(), value)
+    return found
+
+
+def _clean(value: Any, what: str) -> str | None:
+    """A usable id, ``None`` when absent or blank; ``RequestError`` when malformed."""
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise RequestError(f"{what} must be a string")
+    text = str(value).strip()
+    if not text:
+        return None
+    if len(text) > MAX_ID_LENGTH:
+        raise RequestError(f"{what} is longer than {MAX_ID_LENGTH} characters")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise RequestError(f"{what} must not contain control characters")
+    return text
+
+
+def parse_identity(litellm_params: Mapping[str, Any] | None, trust_openwebui_headers: bool = True) -> RequestIdentity:
+    """The request's user and conversation from its headers, body and API key."""
+    litellm_params = litellm_params or {}
+    headers = _headers(litellm_params)
+    metadata = litellm_params.get("metadata") or {}
+    proxy_request = litellm_params.get("proxy_server_request") or {}
+    body = proxy_request.get("body") if isinstance(proxy_request, Mapping) else None
+    body = body if isinstance(body, Mapping) else {}
+    body_metadata = body.get("metadata")
+    if body_metadata is not None and not isinstance(body_metadata, Mapping):
+        raise RequestError("'metadata' must be an object", "metadata")
+    body_metadata = body_metadata or {}
+
+    chat_candidates = [
+        (headers.get(CHAT_ID_HEADER) if trust_openwebui_headers else None, "header X-OpenWebUI-Chat-Id"),
+        (body_metadata.get("session_id"), "metadata.session_id"),
+        (body_metadata.get("chat_id"), "metadata.chat_id"),
+        (headers.get(SESSION_ID_HEADER), "header X-Session-Id"),
+    ]
+    chat_id = next((c for v, what in chat_candidates if (c := _clean(v, what)) is not None), None)
+
+    user_candidates = [
+        (headers.get(USER_ID_HEADER) if trust_openwebui_headers else None, "header X-OpenWebUI-User-Id"),
+        (body.get("user"), "'user'"),
+        (metadata.get("user_api_key_end_user_id"), "'user'"),
+        (metadata.get("user_api_key_user_id"), "the API key's user"),
+    ]
+    user_id = next((u for v, what in user_candidates if (u := _clean(v, what)) is not None), None)
+    return RequestIdentity(user_id=user_id or ANONYMOUS, chat_id=chat_id)

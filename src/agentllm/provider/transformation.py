@@ -1,0 +1,346 @@
+"""Pure translation between OpenAI/LiteLLM requests and Agno runs. No I/O here.
+
+``parse_request`` turns what LiteLLM hands a ``CustomLLM`` into a validated ``ChatRequest``;
+``text_chunk``/``final_chunk``/``model_response`` turn Agno output back into LiteLLM's types;
+``error_for`` maps an Agno run failure onto the LiteLLM exception the proxy turns into the right
+HTTP status.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import litellm
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+
+PROVIDER = "agno"
+SYSTEM_ROLES = frozenset({"system", "developer"})
+TASK_PREFIX = "### Task:"
+TASK_MARKER = "<chat_history>"
+# Parameters an agent honours; everything else a client may send is accepted and ignored.
+MAX_STOP_SEQUENCES = 4
+
+
+class RequestError(ValueError):
+    """The client sent something we cannot run: answered with HTTP 400."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation, reduced to what an agent sees."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """OpenAI sampling parameters that reach the agent's model."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: tuple[str, ...] | None = None
+    seed: int | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for an agent factory, without unset values."""
+        values = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": list(self.stop) if self.stop is not None else None,
+            "seed": self.seed,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A validated chat request for one agent."""
+
+    agent: str
+    message: str
+    history: tuple[Turn, ...] = ()
+    system: tuple[str, ...] = ()
+    params: ModelParams = field(default_factory=ModelParams)
+
+    @property
+    def is_background_task(self) -> bool:
+        """Open WebUI's title/tags/follow-up/autocomplete tasks: one user message, never stored."""
+        return is_background_task(self.message) and not self.history
+
+
+def is_background_task(text: str) -> bool:
+    """True for Open WebUI's generated task prompts (``### Task:`` … ``<chat_history>``)."""
+    return text.lstrip().startswith(TASK_PREFIX) and TASK_MARKER in text
+
+
+def agent_name(model: str | None) -> str:
+    """The agent a LiteLLM model name refers to: ``agno/release-manager`` -> ``release-manager``."""
+    if not isinstance(model, str) or not model.strip():
+        raise RequestError("'model' is required, e.g. 'agno/release-manager'", "model")
+    name = model.strip()
+    if name.startswith(f"{PROVIDER}/"):
+        name = name[len(PROVIDER) + 1 :]
+    if not name:
+        raise RequestError("'model' names no agent: use 'agno/<agent>'", "model")
+    return name
+
+
+def content_text(content: Any, where: str) -> str:
+    """Message content as text: a string, or a list of text parts joined by newlines."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for index, part in enumerate(content):
+            if not isinstance(part, Mapping):
+                raise RequestError(f"{where}.content[{index}] must be an object", where)
+            kind = part.get("type", "text")
+            if kind != "text":
+                raise RequestError(
+                    f"{where}.content[{index}] is of type {kind!r}; this agent accepts text only",
+                    where,
+                )
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise RequestError(f"{where}.content[{index}].text must be a string", where)
+            texts.append(text)
+        return "\n".join(texts)
+    if content is None:
+        raise RequestError(f"{where}.content must not be null", where)
+    raise RequestError(
+        f"{where}.content must be a string or a list of text parts, not {type(content).__name__}",
+        where,
+    )
+
+
+def parse_messages(messages: Any) -> tuple[tuple[str, ...], tuple[Turn, ...], str]:
+    """Split OpenAI ``messages`` into (system texts, earlier turns, newest user message)."""
+    if not isinstance(messages, list) or not messages:
+        raise RequestError("'messages' must be a non-empty list of messages", "messages")
+    system: list[str] = []
+    turns: list[Turn] = []
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, Mapping):
+            raise RequestError(f"{where} must be an object with 'role' and 'content'", "messages")
+        role = message.get("role")
+        if role in SYSTEM_ROLES:
+            system.append(content_text(message.get("content"), where))
+        elif role == "user":
+            turns.append(Turn("user", content_text(message.get("content"), where)))
+        elif role == "assistant":
+            content = message.get("content")
+            # An assistant message may carry only tool calls; its text is then empty.
+            text = "" if content is None else content_text(content, where)
+            if text:
+                turns.append(Turn("assistant", text))
+        elif role is None:
+            raise RequestError(f"{where} has no 'role'", "messages")
+        else:
+            raise RequestError(
+                f"{where} has role {role!r}; expected 'system', 'developer', 'user' or 'assistant'",
+                "messages",
+            )
+    if not turns or turns[-1].role != "user":
+        raise RequestError("the last non-system message must be from the user", "messages")
+    return tuple(system), tuple(turns[:-1]), turns[-1].content
+
+
+def _number(params: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RequestError(f"'{name}' must be a number between {low} and {high}", name)
+    if not low <= value <= high:
+        raise RequestError(f"'{name}' must be between {low} and {high}, got {value}", name)
+    return float(value)
+
+
+def _integer(params: Mapping[str, Any], name: str, low: int) -> int | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestError(f"'{name}' must be an integer of at least {low}", name)
+    if value < low:
+        raise RequestError(f"'{name}' must be at least {low}, got {value}", name)
+    return value
+
+
+def parse_params(params: Mapping[str, Any]) -> ModelParams:
+    """Validate the sampling parameters LiteLLM passes in ``optional_params``."""
+    n = params.get("n")
+    if n is not None and n != 1:
+        raise RequestError("'n' must be 1: an agent gives one answer per request", "n")
+    stream = params.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise RequestError("'stream' must be true or false", "stream")
+    max_tokens = _integer(params, "max_tokens", 1)
+    if max_tokens is None:
+        max_tokens = _integer(params, "max_completion_tokens", 1)
+    stop = params.get("stop")
+    if stop is not None:
+        if isinstance(stop, str):
+            stop = [stop]
+        if (
+            not isinstance(stop, list)
+            or len(stop) > MAX_STOP_SEQUENCES
+            or not all(isinstance(s, str) and s for s in stop)
+        ):
+            raise RequestError(
+                f"'stop' must be a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings",
+                "stop",
+            )
+        stop = tuple(stop)
+    seed = params.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise RequestError("'seed' must be an integer", "seed")
+    return ModelParams(
+        temperature=_number(params, "temperature", 0.0, 2.0),
+        max_tokens=max_tokens,
+        top_p=_number(params, "top_p", 0.0, 1.0),
+        stop=stop,
+        seed=seed,
+    )
+
+
+def parse_request(model: str, messages: Any, optional_params: Mapping[str, Any]) -> ChatRequest:
+    """Validate one chat request; raises ``RequestError`` with a message fit for the client."""
+    name = agent_name(model)
+    system, history, message = parse_messages(messages)
+    return ChatRequest(
+        agent=name,
+        message=message,
+        history=history,
+        system=system,
+        params=parse_params(optional_params or {}),
+    )
+
+
+# --- Agno output -> LiteLLM -------------------------------------------------------------------
+
+
+def usage_from_metrics(metrics: Any) -> Usage:
+    """OpenAI usage from an Agno ``RunMetrics`` (or ``None``: zero usage)."""
+    prompt = int(getattr(metrics, "input_tokens", 0) or 0)
+    completion = int(getattr(metrics, "output_tokens", 0) or 0)
+    total = int(getattr(metrics, "total_tokens", 0) or 0) or prompt + completion
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
+
+
+def finish_reason(provider_data: Mapping[str, Any] | None) -> str:
+    """``length`` when the model says it was cut by ``max_tokens``, else ``stop``."""
+    reason = (provider_data or {}).get("finish_reason")
+    if isinstance(reason, str) and reason.lower() in {"length", "max_tokens"}:
+        return "length"
+    return "stop"
+
+
+def text_chunk(text: str) -> GenericStreamingChunk:
+    """A streamed piece of the reply."""
+    return GenericStreamingChunk(
+        text=text, tool_use=None, is_finished=False, finish_reason="", usage=None, index=0
+    )
+
+
+def final_chunk(reason: str, usage: Usage) -> GenericStreamingChunk:
+    """The last streamed chunk: carries ``finish_reason`` and ``usage``."""
+    return GenericStreamingChunk(
+        text="",
+        tool_use=None,
+        is_finished=True,
+        finish_reason=reason,
+        usage={
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        index=0,
+    )
+
+
+def model_response(
+    response: ModelResponse, model: str, text: str, reason: str, usage: Usage
+) -> ModelResponse:
+    """Fill LiteLLM's ``ModelResponse`` with the agent's answer."""
+    choice = response.choices[0]
+    choice.message.content = text  # type: ignore[union-attr]
+    choice.message.role = "assistant"  # type: ignore[union-attr]
+    choice.finish_reason = reason
+    response.model = model
+    response.created = int(time.time())
+    response.usage = usage  # type: ignore[attr-defined]
+    return response
+
+
+# --- failures ---------------------------------------------------------------------------------
+
+_RATE_LIMIT_HINTS = ("429", "rate limit", "rate_limit", "resource_exhausted", "quota", "too many requests")
+_AUTH_HINTS = (
+    "401",
+    "403",
+    "api key",
+    "api_key",
+    "unauthorized",
+    "unauthenticated",
+    "permission denied",
+    "invalid authentication",
+)
+_TIMEOUT_HINTS = ("timeout", "timed out", "deadline exceeded", "deadline_exceeded")
+_CONTEXT_HINTS = ("context window", "context_length", "maximum context length", "too many tokens")
+
+
+class AgentTimeout(litellm.Timeout):
+    """An agent run that took too long: HTTP 504, as a gateway whose upstream timed out."""
+
+    def __init__(self, message: str, model: str) -> None:
+        super().__init__(message=message, model=model, llm_provider=PROVIDER)
+        self.status_code = 504
+
+
+def error_for(error_type: str | None, message: str, model: str) -> Exception:
+    """The LiteLLM exception for a failed agent run, from Agno's error type and message.
+
+    Agno reports a failed run as an error event carrying the exception's ``type`` slug (or class
+    name) and message, not the exception, so the status is recovered from both.
+    """
+    kind = (error_type or "").lower()
+    text = message.lower()
+    detail = f"agent {model!r} failed: {message}"
+    if kind == "model_authentication_error" or any(h in text for h in _AUTH_HINTS):
+        return litellm.AuthenticationError(message=detail, llm_provider=PROVIDER, model=model)
+    if "ratelimit" in kind or "rate_limit" in kind or any(h in text for h in _RATE_LIMIT_HINTS):
+        return litellm.RateLimitError(message=detail, llm_provider=PROVIDER, model=model)
+    if "timeout" in kind or any(h in text for h in _TIMEOUT_HINTS):
+        return AgentTimeout(detail, model)
+    if "context_window" in kind or any(h in text for h in _CONTEXT_HINTS):
+        return litellm.ContextWindowExceededError(message=detail, llm_provider=PROVIDER, model=model)
+    return litellm.BadGatewayError(message=detail, llm_provider=PROVIDER, model=model)
+
+
+def bad_request(error: RequestError, model: str) -> Exception:
+    """A ``RequestError`` as the LiteLLM exception the proxy answers with HTTP 400."""
+    return litellm.BadRequestError(message=error.message, model=model, llm_provider=PROVIDER)
+
+
+def unknown_agent(name: str, available: Sequence[str]) -> Exception:
+    """HTTP 404 naming the agents that exist."""
+    listing = ", ".join(f"agno/{a}" for a in available) or "none"
+    return litellm.NotFoundError(
+        message=f"unknown agent 'agno/{name}'; available: {listing}",
+        model=f"agno/{name}",
+        llm_provider=PROVIDER,
+    )

@@ -1,0 +1,1 @@
+"""Running the LiteLLM proxy with agentllm's configuration, authentication and request guard."""

@@ -1,0 +1,14 @@
+"""The ASGI app the server runs: LiteLLM's proxy app behind a thin request guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def build_app() -> Any:
+    """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard."""
+    from litellm.proxy.proxy_server import app
+
+    from agentllm.proxy.guard import RequestGuard
+
+    return RequestGuard(app)

@@ -1,0 +1,49 @@
+"""LiteLLM proxy callbacks (``litellm_settings.callbacks`` in ``proxy_config.yaml``)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from litellm.integrations.custom_logger import CustomLogger
+from litellm.proxy._types import ProxyException
+
+ENV_PREFIX = "os.environ/"
+
+
+@cache
+def key_variables(config_path: str) -> dict[str, str]:
+    """Model name -> the environment variable its ``api_key`` comes from, per the config file."""
+    config = yaml.safe_load(Path(config_path).read_text()) or {}
+    found = {}
+    for entry in config.get("model_list") or []:
+        api_key = (entry.get("litellm_params") or {}).get("api_key")
+        if isinstance(api_key, str) and api_key.startswith(ENV_PREFIX):
+            found[str(entry.get("model_name"))] = api_key.removeprefix(ENV_PREFIX)
+    return found
+
+
+class MissingKeyCheck(CustomLogger):
+    """Answer a request for a model whose API key is not configured with 401, not a 500."""
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict,
+                                  call_type: Any) -> dict:
+        config_path = os.environ.get("CONFIG_FILE_PATH")
+        model = data.get("model")
+        if config_path and isinstance(model, str):
+            variable = key_variables(config_path).get(model)
+            if variable and not os.environ.get(variable, "").strip():
+                raise ProxyException(
+                    message=f"model {model!r} needs an API key: set {variable} in the environment "
+                    "or .env and restart the proxy",
+                    type="auth_error",
+                    param="model",
+                    code=401,
+                )
+        return data
+
+
+missing_key_check = MissingKeyCheck()

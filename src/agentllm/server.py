@@ -1,0 +1,87 @@
+"""``agentllm``: start the LiteLLM proxy with the project configuration (what ``make serve`` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from agentllm.config import Settings, settings
+from agentllm.db import describe
+
+log = logging.getLogger("agentllm")
+
+RUNTIME_CONFIG = Path("tmp/proxy_config.runtime.yaml")
+
+
+def banner(config: Settings, models: list[str], url: str) -> str:
+    """The short start-up summary printed before the server starts."""
+    lines = [
+        f"agentllm proxy on {url}  (OpenAI base URL: {url}/v1)",
+        f"  models:   {', '.join(models)}",
+        f"  database: {describe(config.db_url)}",
+        f"  agents run on: {config.agent_model}  [{config.agent_model_source}]",
+        f"  API key:  from {config.master_key_source}",
+    ]
+    if config.uses_offline_model:
+        lines.append(
+            "  WARNING: agents use the deterministic offline model 'echo' (it repeats what it is "
+            "sent). Set GEMINI_API_KEY, or AGENTLLM_MODEL=provider:model_id, in .env or the "
+            "environment to use a real model."
+        )
+    if not config.gemini_api_key:
+        lines.append(
+            "  note: GEMINI_API_KEY is not set, so gemini-2.5-pro / gemini-2.5-flash answer with an "
+            "authentication error."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, write the runtime config and serve the proxy until SIGINT/SIGTERM."""
+    parser = argparse.ArgumentParser(prog="agentllm", description=__doc__)
+    parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
+    parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
+    parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
+    parser.add_argument("--log-level", default=os.environ.get("AGENTLLM_LOG_LEVEL", "info"))
+    args = parser.parse_args(argv)
+
+    try:
+        config = settings()
+    except ValueError as exc:
+        print(f"agentllm: configuration error: {exc}", file=sys.stderr)
+        return 2
+    host = args.host or config.host
+    port = args.port or config.port
+    os.environ["LITELLM_MASTER_KEY"] = config.master_key
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    if config.gemini_api_key:
+        os.environ["GEMINI_API_KEY"] = config.gemini_api_key
+    if not args.config.is_file():
+        print(f"agentllm: config file {args.config} not found", file=sys.stderr)
+        return 2
+
+    from agentllm.proxy.config import model_names, write_runtime_config
+
+    runtime = write_runtime_config(args.config, RUNTIME_CONFIG)
+    os.environ["CONFIG_FILE_PATH"] = str(RUNTIME_CONFIG.resolve())
+    print(banner(config, model_names(runtime), f"http://{host}:{port}"), flush=True)
+
+    import uvicorn
+
+    from agentllm.proxy.app import build_app
+
+    uvicorn.run(
+        build_app(),
+        host=host,
+        port=port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Reconciling client history with the stored conversation."""
+
+from __future__ import annotations
+
+from agentllm.provider.conversation import Plan, StoredRun, reconcile
+from agentllm.provider.transformation import Turn
+
+U1, A1, U2, A2, U3 = (Turn("user", "u1"), Turn("assistant", "a1"), Turn("user", "u2"),
+                      Turn("assistant", "a2"), Turn("user", "u3"))
+RUN1 = StoredRun("r1", (U1, A1))
+RUN2 = StoredRun("r2", (U2, A2))
+
+
+def test_no_client_history_uses_the_stored_conversation():
+    assert reconcile([RUN1, RUN2], ()) == Plan(use_stored_history=True)
+
+
+def test_full_history_matching_the_store_is_replayed_not_recorded_again():
+    assert reconcile([RUN1, RUN2], (U1, A1, U2, A2)) == Plan(
+        use_stored_history=False, replay=(U1, A1, U2, A2)
+    )
+
+
+def test_history_unknown_to_the_store_is_recorded_with_the_run():
+    assert reconcile([], (U1, A1)) == Plan(use_stored_history=False, record=(U1, A1))
+    assert reconcile([RUN1], (U1, A1, U2, A2)) == Plan(
+        use_stored_history=False, replay=(U1, A1), record=(U2, A2)
+    )
+
+
+def test_regenerating_the_last_answer_supersedes_its_run():
+    # The client drops a2 and asks u2 again.
+    assert reconcile([RUN1, RUN2], (U1, A1)) == Plan(
+        use_stored_history=False, replay=(U1, A1), superseded=("r2",)
+    )
+
+
+def test_editing_an_earlier_message_supersedes_it_and_everything_after():
+    edited = Turn("user", "u1 edited")
+    assert reconcile([RUN1, RUN2], (edited, A1)) == Plan(
+        use_stored_history=False, record=(edited, A1), superseded=("r1", "r2")
+    )
+
+
+def test_whitespace_differences_are_not_edits():
+    assert reconcile([RUN1], (Turn("user", " u1\n"), A1)).superseded == ()

@@ -1,0 +1,204 @@
+"""The pure translation layer, by table."""
+
+from __future__ import annotations
+
+import litellm
+import pytest
+from agno.metrics import RunMetrics
+
+from agentllm.provider.transformation import (
+    ModelParams,
+    RequestError,
+    Turn,
+    agent_name,
+    error_for,
+    final_chunk,
+    finish_reason,
+    is_background_task,
+    parse_messages,
+    parse_params,
+    parse_request,
+    text_chunk,
+    usage_from_metrics,
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [("agno/release-manager", "release-manager"), ("release-manager", "release-manager"),
+     (" agno/x ", "x")],
+)
+def test_agent_name_strips_provider_prefix(model, expected):
+    assert agent_name(model) == expected
+
+
+@pytest.mark.parametrize("model", [None, "", "   ", "agno/", 42])
+def test_agent_name_rejects_missing_agent(model):
+    with pytest.raises(RequestError):
+        agent_name(model)
+
+
+@pytest.mark.parametrize(
+    ("messages", "system", "history", "message"),
+    [
+        ([{"role": "user", "content": "hi"}], (), (), "hi"),
+        (
+            [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
+            ("be brief",), (), "hi",
+        ),
+        (
+            [{"role": "developer", "content": "d"}, {"role": "user", "content": "a"},
+             {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}],
+            ("d",), (Turn("user", "a"), Turn("assistant", "b")), "c",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]}],
+            (), (), "one\ntwo",
+        ),
+        (
+            [{"role": "user", "content": "a"}, {"role": "assistant", "content": None, "tool_calls": []},
+             {"role": "user", "content": "b"}],
+            (), (Turn("user", "a"),), "b",
+        ),
+        ([{"role": "user", "content": "héllo 🎉"}], (), (), "héllo 🎉"),
+    ],
+)
+def test_parse_messages_splits_system_history_and_newest_message(messages, system, history, message):
+    assert parse_messages(messages) == (system, history, message)
+
+
+@pytest.mark.parametrize(
+    ("messages", "fragment"),
+    [
+        (None, "non-empty list"),
+        ([], "non-empty list"),
+        ("hi", "non-empty list"),
+        ([42], "must be an object"),
+        ([{"content": "x"}], "no 'role'"),
+        ([{"role": "wizard", "content": "x"}], "role 'wizard'"),
+        ([{"role": "tool", "content": "x"}], "role 'tool'"),
+        ([{"role": "user", "content": None}], "must not be null"),
+        ([{"role": "user", "content": 42}], "not int"),
+        ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}], "text only"),
+        ([{"role": "user", "content": [{"type": "text", "text": 5}]}], "must be a string"),
+        ([{"role": "user", "content": ["x"]}], "must be an object"),
+        ([{"role": "system", "content": "only system"}], "last non-system message"),
+        ([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "last non-system"),
+    ],
+)
+def test_parse_messages_rejects_malformed_messages_with_a_reason(messages, fragment):
+    with pytest.raises(RequestError) as caught:
+        parse_messages(messages)
+    assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ModelParams()),
+        ({"temperature": 0.2, "max_tokens": 5}, ModelParams(temperature=0.2, max_tokens=5)),
+        ({"max_completion_tokens": 7}, ModelParams(max_tokens=7)),
+        ({"top_p": 1, "seed": 3, "stop": "END"}, ModelParams(top_p=1.0, seed=3, stop=("END",))),
+        ({"stop": ["a", "b"], "n": 1, "stream": True}, ModelParams(stop=("a", "b"))),
+    ],
+)
+def test_parse_params_passes_sampling_parameters(params, expected):
+    assert parse_params(params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"temperature": "hot"}, "temperature"),
+        ({"temperature": 3}, "temperature"),
+        ({"temperature": -0.1}, "temperature"),
+        ({"temperature": True}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"max_tokens": -1}, "max_tokens"),
+        ({"max_tokens": "5"}, "max_tokens"),
+        ({"max_tokens": 2.5}, "max_tokens"),
+        ({"top_p": 2}, "top_p"),
+        ({"n": 2}, "n"),
+        ({"stream": "yes"}, "stream"),
+        ({"stop": [1]}, "stop"),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop"),
+        ({"seed": "x"}, "seed"),
+    ],
+)
+def test_parse_params_rejects_bad_values_naming_the_parameter(params, param):
+    with pytest.raises(RequestError) as caught:
+        parse_params(params)
+    assert caught.value.param == param
+
+
+def test_parse_request_builds_a_chat_request():
+    request = parse_request(
+        "agno/release-manager",
+        [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+         {"role": "user", "content": "c"}],
+        {"temperature": 0.5},
+    )
+    assert request.agent == "release-manager"
+    assert request.message == "c"
+    assert request.history == (Turn("user", "a"), Turn("assistant", "b"))
+    assert request.params.temperature == 0.5
+    assert not request.is_background_task
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("### Task:\nGenerate a title\n<chat_history>\nUSER: hi\n</chat_history>", True),
+        ("  ### Task: tags <chat_history></chat_history>", True),
+        ("### Task: no history marker", False),
+        ("please summarise <chat_history>", False),
+    ],
+)
+def test_background_tasks_are_recognised(text, expected):
+    assert is_background_task(text) is expected
+
+
+def test_usage_comes_from_run_metrics():
+    usage = usage_from_metrics(RunMetrics(input_tokens=11, output_tokens=4, total_tokens=15))
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (11, 4, 15)
+    empty = usage_from_metrics(None)
+    assert (empty.prompt_tokens, empty.completion_tokens, empty.total_tokens) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("provider_data", "expected"),
+    [(None, "stop"), ({}, "stop"), ({"finish_reason": "length"}, "length"),
+     ({"finish_reason": "MAX_TOKENS"}, "length"), ({"finish_reason": "stop"}, "stop")],
+)
+def test_finish_reason_maps_length(provider_data, expected):
+    assert finish_reason(provider_data) == expected
+
+
+def test_chunks_carry_text_then_finish_reason_and_usage():
+    assert text_chunk("hi") == {"text": "hi", "tool_use": None, "is_finished": False,
+                                "finish_reason": "", "usage": None, "index": 0}
+    last = final_chunk("length", usage_from_metrics(RunMetrics(input_tokens=2, output_tokens=1, total_tokens=3)))
+    assert last["is_finished"] is True
+    assert last["finish_reason"] == "length"
+    assert last["usage"] == {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3}
+
+
+@pytest.mark.parametrize(
+    ("error_type", "message", "exception", "status"),
+    [
+        ("model_authentication_error", "GOOGLE_API_KEY not set", litellm.AuthenticationError, 401),
+        ("model_provider_error", "API key not valid. Please pass a valid API key.", litellm.AuthenticationError, 401),
+        ("model_provider_error", "429 RESOURCE_EXHAUSTED", litellm.RateLimitError, 429),
+        ("model_provider_error", "Rate limit reached", litellm.RateLimitError, 429),
+        ("TimeoutError", "", litellm.Timeout, 504),
+        ("ReadTimeout", "read timed out", litellm.Timeout, 504),
+        ("model_provider_error", "context window exceeded", litellm.ContextWindowExceededError, 400),
+        ("model_provider_error", "500 INTERNAL", litellm.BadGatewayError, 502),
+        (None, "something broke", litellm.BadGatewayError, 502),
+    ],
+)
+def test_run_failures_map_to_litellm_exceptions(error_type, message, exception, status):
+    error = error_for(error_type, message, "agno/x")
+    assert isinstance(error, exception)
+    assert error.status_code == status
