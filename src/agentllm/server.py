@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
     parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
+    parser.add_argument(
+        "--runtime-config", type=Path, default=RUNTIME_CONFIG,
+        help=f"where to write the generated config (default {RUNTIME_CONFIG})",
+    )
     parser.add_argument("--log-level", default=os.environ.get("AGENTLLM_LOG_LEVEL", "info"))
     args = parser.parse_args(argv)
 
@@ -65,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from agentllm.proxy.config import model_names, write_runtime_config
 
-    runtime = write_runtime_config(args.config, RUNTIME_CONFIG)
-    os.environ["CONFIG_FILE_PATH"] = str(RUNTIME_CONFIG.resolve())
+    runtime = write_runtime_config(args.config, args.runtime_config)
+    os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
     print(banner(config, model_names(runtime), f"http://{host}:{port}"), flush=True)
 
     import uvicorn

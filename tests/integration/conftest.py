@@ -1,0 +1,112 @@
+"""Fixtures that start the real proxy (once per test session) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MASTER_KEY = "sk-test-master-key-for-integration-0001"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Proxy:
+    """A running proxy process and what tests need to talk to it."""
+
+    url: str
+    key: str
+    log_path: Path
+    db_path: Path
+    process: subprocess.Popen = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    def client(self, **kwargs) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.base_url, api_key=self.key, max_retries=0, **kwargs)
+
+    def async_client(self, **kwargs) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(base_url=self.base_url, api_key=self.key, max_retries=0, **kwargs)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_proxy(tmp: Path, extra_env: dict[str, str] | None = None, startup_timeout: float = 120) -> Proxy:
+    """Start ``agentllm`` with the offline model and a temporary database; wait until healthy."""
+    port = free_port()
+    db_path = tmp / "sessions.db"
+    env = {
+        **os.environ,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "AGENTLLM_MODEL": "echo",
+        "AGENTLLM_DB_URL": f"sqlite:///{db_path}",
+        "LITELLM_MASTER_KEY": MASTER_KEY,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
+    env.pop("GEMINI_API_KEY", None)
+    log_path = tmp / "proxy.log"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "agentllm.server", "--port", str(port),
+         "--config", str(ROOT / "proxy_config.yaml"), "--runtime-config", str(tmp / "runtime.yaml")],
+        cwd=tmp, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"proxy exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/health/liveliness", timeout=2).status_code == 200:
+                return Proxy(url=url, key=MASTER_KEY, log_path=log_path, db_path=db_path, process=process)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"proxy not healthy after {startup_timeout} s:\n{log_path.read_text()}")
+
+
+def stop_proxy(proxy: Proxy) -> None:
+    if proxy.process.poll() is None:
+        proxy.process.send_signal(signal.SIGTERM)
+        try:
+            proxy.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proxy.process.kill()
+
+
+@pytest.fixture(scope="session")
+def proxy(tmp_path_factory) -> Iterator[Proxy]:
+    running = start_proxy(tmp_path_factory.mktemp("proxy"))
+    yield running
+    stop_proxy(running)
+
+
+@pytest.fixture
+def client(proxy) -> openai.OpenAI:
+    return proxy.client()
+
+
+@pytest.fixture
+def aclient(proxy) -> openai.AsyncOpenAI:
+    return proxy.async_client()

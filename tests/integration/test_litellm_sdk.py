@@ -1,0 +1,50 @@
+"""LiteLLM's Python SDK with the provider registered, no proxy."""
+
+from __future__ import annotations
+
+import litellm
+import pytest
+
+from agentllm.provider.handler import AgnoLLM
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered(tmp_path_factory):
+    previous = list(litellm.custom_provider_map)
+    litellm.custom_provider_map = [{"provider": "agno", "custom_handler": AgnoLLM()}]
+    litellm.utils.custom_llm_setup()
+    yield
+    litellm.custom_provider_map = previous
+
+
+def test_completion_runs_the_agent():
+    reply = litellm.completion(model="agno/release-manager", messages=[{"role": "user", "content": "sdk"}])
+    assert reply.choices[0].message.content == "echo: sdk\ncontext: sdk"
+    assert reply.usage.completion_tokens == 4
+
+
+def test_sync_streaming_yields_more_than_one_chunk():
+    chunks = list(litellm.completion(
+        model="agno/release-manager", messages=[{"role": "user", "content": "sync stream test"}], stream=True
+    ))
+    texts = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+    assert len(texts) >= 8
+    assert "".join(texts) == "echo: sync stream test\ncontext: sync stream test"
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+async def test_acompletion_and_async_streaming():
+    reply = await litellm.acompletion(model="agno/release-manager", messages=[{"role": "user", "content": "a"}])
+    assert reply.choices[0].message.content == "echo: a\ncontext: a"
+    stream = await litellm.acompletion(
+        model="agno/release-manager", messages=[{"role": "user", "content": "b c"}], stream=True
+    )
+    texts = [c.choices[0].delta.content async for c in stream if c.choices[0].delta.content]
+    assert "".join(texts) == "echo: b c\ncontext: b c"
+
+
+def test_bad_request_and_unknown_agent_raise_litellm_exceptions():
+    with pytest.raises(litellm.BadRequestError):
+        litellm.completion(model="agno/release-manager", messages=[{"role": "user", "content": "x"}], temperature=5)
+    with pytest.raises(litellm.NotFoundError, match="release-manager"):
+        litellm.completion(model="agno/nope", messages=[{"role": "user", "content": "x"}])
