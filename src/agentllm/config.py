@@ -44,7 +44,7 @@ def _positive_int(name: str, default: int) -> int:
     return value
 
 
-def _positive_float(name: str, default: float) -> float:
+def _seconds(name: str, default: float, allow_zero: bool) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -52,8 +52,8 @@ def _positive_float(name: str, default: float) -> float:
         value = float(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value}")
+    if not (value >= 0 if allow_zero else value > 0) or value == float("inf"):
+        raise ValueError(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {raw!r}")
     return value
 
 
@@ -72,6 +72,7 @@ class Settings:
     agent_cache_size: int
     request_timeout: float
     trust_openwebui_headers: bool
+    echo_delay: float = 0.0
 
     @property
     def uses_offline_model(self) -> bool:
@@ -101,6 +102,7 @@ def settings() -> Settings:
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
         port=_positive_int("PORT", 8890),
         agent_cache_size=_positive_int("AGENTLLM_AGENT_CACHE_SIZE", 64),
-        request_timeout=_positive_float("AGENTLLM_REQUEST_TIMEOUT", 600.0),
+        request_timeout=_seconds("AGENTLLM_REQUEST_TIMEOUT", 600.0, allow_zero=False),
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
+        echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
     )

@@ -143,3 +143,26 @@ def test_gemini_without_key_gets_a_clear_401(client):
 
 def test_liveliness_needs_no_key(proxy):
     assert httpx.get(f"{proxy.url}/health/liveliness", timeout=10).status_code == 200
+
+
+def test_request_system_message_follows_the_agents_instructions(proxy, client):
+    from agno.db.base import SessionType
+    from agno.db.sqlite import SqliteDb
+
+    from agentllm.provider.identity import RequestIdentity
+
+    chat = "system-message-check"
+    client.chat.completions.create(
+        model=AGENT, messages=[{"role": "system", "content": "Answer in French."},
+                               {"role": "user", "content": "bonjour"}],
+        extra_headers={"X-Session-Id": chat},
+    )
+    session_id = RequestIdentity("anonymous", chat).session_id_for("release-manager")
+    session = SqliteDb(db_file=str(proxy.db_path)).get_session(
+        session_id=session_id, session_type=SessionType.AGENT
+    )
+    system = session.runs[-1].messages[0]
+    assert system.role == "system"
+    text = system.get_content_string()
+    assert "release manager" in text
+    assert text.index("release manager") < text.index("Answer in French.")

@@ -44,3 +44,9 @@ def test_editing_an_earlier_message_supersedes_it_and_everything_after():
 
 def test_whitespace_differences_are_not_edits():
     assert reconcile([RUN1], (Turn("user", " u1\n"), A1)).superseded == ()
+
+
+def test_full_history_client_sending_one_message_starts_the_conversation_over():
+    assert reconcile([RUN1, RUN2], (), full_history=True) == Plan(
+        use_stored_history=False, superseded=("r1", "r2")
+    )

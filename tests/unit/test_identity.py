@@ -20,7 +20,6 @@ def params(headers=None, body=None, metadata=None):
         (params(), ANONYMOUS, None),
         (None, ANONYMOUS, None),
         (params(headers={"x-openwebui-chat-id": "c1", "x-openwebui-user-id": "u1"}), "u1", "c1"),
-        (params(headers={"X-OpenWebUI-Chat-Id": "c1"}), ANONYMOUS, "c1"),
         (params(body={"metadata": {"session_id": "s1"}}), ANONYMOUS, "s1"),
         (params(body={"metadata": {"chat_id": "c2"}}), ANONYMOUS, "c2"),
         (params(headers={"x-session-id": "s3"}), ANONYMOUS, "s3"),
@@ -35,7 +34,21 @@ def params(headers=None, body=None, metadata=None):
     ],
 )
 def test_identity_first_source_wins(litellm_params, user, chat):
-    assert parse_identity(litellm_params) == RequestIdentity(user_id=user, chat_id=chat)
+    identity = parse_identity(litellm_params)
+    assert (identity.user_id, identity.chat_id) == (user, chat)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "full"),
+    [
+        ({"X-OpenWebUI-Chat-Id": "c1"}, {}, True),
+        ({"x-session-id": "s"}, {}, False),
+        ({}, {"metadata": {"session_id": "s"}}, False),
+        ({}, {}, False),
+    ],
+)
+def test_open_webui_chats_are_known_to_send_the_full_history(headers, body, full):
+    assert parse_identity(params(headers=headers, body=body)).sends_full_history is full
 
 
 def test_openwebui_headers_are_ignored_when_not_trusted():

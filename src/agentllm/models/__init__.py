@@ -57,7 +57,7 @@ def build_model(default: str, **params: Any) -> Model:
     if spec != OFFLINE_MODEL and config.agent_model_source.startswith("default"):
         spec = default
     if spec == OFFLINE_MODEL:
-        model: Model = OfflineModel()
+        model: Model = OfflineModel(delay=config.echo_delay)
     else:
         try:
             model = get_model(spec)  # type: ignore[assignment]

@@ -246,7 +246,7 @@ class AgnoLLM(CustomLLM):
             plan = Plan(use_stored_history=False, record=request.history)
         else:
             stored = stored_runs(run.agent, session_id, run.identity.user_id)
-            plan = reconcile(stored, request.history)
+            plan = reconcile(stored, request.history, run.identity.sends_full_history)
             mark_superseded(run.agent, session_id, run.identity.user_id, plan.superseded)
         kwargs: dict[str, Any] = {
             "stream": True,

@@ -26,6 +26,10 @@ class RequestIdentity:
 
     user_id: str
     chat_id: str | None = None
+    # The client sends the whole conversation every turn (Open WebUI does), so a request with no
+    # earlier messages is a conversation that starts over (an edited first message), not a
+    # "continue from the store" request.
+    sends_full_history: bool = False
 
     def session_id_for(self, agent: str) -> str | None:
         """The Agno session id of this chat with ``agent``, namespaced by user.
@@ -87,7 +91,9 @@ def parse_identity(litellm_params: Mapping[str, Any] | None, trust_openwebui_hea
         (body_metadata.get("chat_id"), "metadata.chat_id"),
         (headers.get(SESSION_ID_HEADER), "header X-Session-Id"),
     ]
-    chat_id = next((c for v, what in chat_candidates if (c := _clean(v, what)) is not None), None)
+    chat_id, chat_source = next(
+        ((c, what) for v, what in chat_candidates if (c := _clean(v, what)) is not None), (None, None)
+    )
 
     user_candidates = [
         (headers.get(USER_ID_HEADER) if trust_openwebui_headers else None, "header X-OpenWebUI-User-Id"),
@@ -96,4 +102,8 @@ def parse_identity(litellm_params: Mapping[str, Any] | None, trust_openwebui_hea
         (metadata.get("user_api_key_user_id"), "the API key's user"),
     ]
     user_id = next((u for v, what in user_candidates if (u := _clean(v, what)) is not None), None)
-    return RequestIdentity(user_id=user_id or ANONYMOUS, chat_id=chat_id)
+    return RequestIdentity(
+        user_id=user_id or ANONYMOUS,
+        chat_id=chat_id,
+        sends_full_history=chat_source == chat_candidates[0][1],
+    )

@@ -1,0 +1,54 @@
+"""The handler's own state: the agent cache and request preparation."""
+
+from __future__ import annotations
+
+import litellm
+import pytest
+
+from agentllm.config import settings
+from agentllm.provider.handler import AgentCache, AgnoLLM
+from agentllm.provider.transformation import ModelParams
+
+
+def params(user, chat):
+    headers = {"x-session-id": chat}
+    return {"metadata": {"headers": headers, "user_api_key_end_user_id": user},
+            "proxy_server_request": {"headers": headers, "body": {"user": user}}}
+
+
+def test_agent_cache_is_an_lru_of_bounded_size():
+    cache = AgentCache(size=2)
+    first = cache.get("release-manager", ModelParams(temperature=0.1), stateful=True)
+    cache.get("release-manager", ModelParams(temperature=0.2), stateful=True)
+    assert cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
+    cache.get("release-manager", ModelParams(temperature=0.3), stateful=True)
+    assert len(cache) == 2
+    assert cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
+    assert cache.get("release-manager", ModelParams(temperature=0.2), stateful=True) is not None
+    assert len(cache) == 2
+
+
+def test_cache_is_never_keyed_by_user_or_conversation():
+    handler = AgnoLLM(settings())
+    messages = [{"role": "user", "content": "x"}]
+    agents = {id(handler.prepare("agno/release-manager", messages, {}, params(f"user{i}", f"chat{i}")).agent)
+              for i in range(200)}
+    assert len(agents) == 1
+    assert len(handler.agents) == 1
+
+
+def test_stateless_agents_have_no_database():
+    handler = AgnoLLM(settings())
+    run = handler.prepare("agno/release-manager", [{"role": "user", "content": "x"}], {}, {})
+    assert run.session_id is None and run.agent.db is None
+
+
+def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
+    handler = AgnoLLM(settings())
+    with pytest.raises(litellm.BadRequestError):
+        handler.prepare("agno/release-manager", [], {}, {})
+    with pytest.raises(litellm.BadRequestError):
+        handler.prepare("agno/release-manager", [{"role": "user", "content": "x"}], {},
+                        params("u", "c" * 1000))
+    with pytest.raises(litellm.NotFoundError):
+        handler.prepare("agno/missing", [{"role": "user", "content": "x"}], {}, {})
