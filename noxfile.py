@@ -1,4 +1,4 @@
-"""Developer sessions. They run in the project environment that ``uv sync`` made (``make`` does it)."""
+"""Developer sessions, run in the project environment that ``uv sync`` made (``make`` does it)."""
 
 from __future__ import annotations
 

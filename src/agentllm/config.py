@@ -53,7 +53,9 @@ def _seconds(name: str, default: float, allow_zero: bool) -> float:
     except ValueError as exc:
         raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
     if not (value >= 0 if allow_zero else value > 0) or value == float("inf"):
-        raise ValueError(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {raw!r}")
+        raise ValueError(
+            f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {raw!r}"
+        )
     return value
 
 
@@ -90,11 +92,16 @@ def settings() -> Settings:
     elif gemini_key:
         model, model_source = DEFAULT_GEMINI_MODEL, "default (GEMINI_API_KEY is set)"
     else:
-        model, model_source = OFFLINE_MODEL, "offline fallback (no GEMINI_API_KEY, no AGENTLLM_MODEL)"
+        model, model_source = (
+            OFFLINE_MODEL,
+            "offline fallback (no GEMINI_API_KEY, no AGENTLLM_MODEL)",
+        )
     db_url = os.environ.get("AGENTLLM_DB_URL", "").strip() or f"sqlite:///{DEFAULT_DB_FILE}"
     return Settings(
         master_key=env_key or DEFAULT_MASTER_KEY,
-        master_key_source="LITELLM_MASTER_KEY" if env_key else "built-in default (set LITELLM_MASTER_KEY)",
+        master_key_source="LITELLM_MASTER_KEY"
+        if env_key
+        else "built-in default (set LITELLM_MASTER_KEY)",
         gemini_api_key=gemini_key,
         agent_model=model,
         agent_model_source=model_source,

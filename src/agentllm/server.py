@@ -1,4 +1,4 @@
-"""``agentllm``: start the LiteLLM proxy with the project configuration (what ``make serve`` runs)."""
+"""``agentllm``: start the LiteLLM proxy with the project configuration (``make serve``)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def banner(config: Settings, models: list[str], url: str) -> str:
         )
     if not config.gemini_api_key:
         lines.append(
-            "  note: GEMINI_API_KEY is not set, so gemini-2.5-pro / gemini-2.5-flash answer with an "
-            "authentication error."
+            "  note: GEMINI_API_KEY is not set, so gemini-2.5-pro / gemini-2.5-flash answer "
+            "with an authentication error."
         )
     return "\n".join(lines)
 
@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
     parser.add_argument(
-        "--runtime-config", type=Path, default=RUNTIME_CONFIG,
+        "--runtime-config",
+        type=Path,
+        default=RUNTIME_CONFIG,
         help=f"where to write the generated config (default {RUNTIME_CONFIG})",
     )
     parser.add_argument("--log-level", default=os.environ.get("AGENTLLM_LOG_LEVEL", "info"))

@@ -50,7 +50,9 @@ class Proxy:
         return self.log_path.read_text(errors="replace")
 
 
-def start_proxy(tmp: Path, extra_env: dict[str, str] | None = None, startup_timeout: float = 120) -> Proxy:
+def start_proxy(
+    tmp: Path, extra_env: dict[str, str] | None = None, startup_timeout: float = 120
+) -> Proxy:
     """Start ``agentllm`` with the offline model and a temporary database; wait until healthy."""
     port = free_port()
     db_path = tmp / "sessions.db"
@@ -67,9 +69,22 @@ def start_proxy(tmp: Path, extra_env: dict[str, str] | None = None, startup_time
     log_path = tmp / "proxy.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "agentllm.server", "--port", str(port),
-         "--config", str(ROOT / "proxy_config.yaml"), "--runtime-config", str(tmp / "runtime.yaml")],
-        cwd=tmp, env=env, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "agentllm.server",
+            "--port",
+            str(port),
+            "--config",
+            str(ROOT / "proxy_config.yaml"),
+            "--runtime-config",
+            str(tmp / "runtime.yaml"),
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup_timeout
@@ -78,7 +93,9 @@ def start_proxy(tmp: Path, extra_env: dict[str, str] | None = None, startup_time
             raise RuntimeError(f"proxy exited with {process.returncode}:\n{log_path.read_text()}")
         try:
             if httpx.get(f"{url}/health/liveliness", timeout=2).status_code == 200:
-                return Proxy(url=url, key=MASTER_KEY, log_path=log_path, db_path=db_path, process=process)
+                return Proxy(
+                    url=url, key=MASTER_KEY, log_path=log_path, db_path=db_path, process=process
+                )
         except httpx.HTTPError:
             pass
         time.sleep(0.3)

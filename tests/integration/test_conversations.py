@@ -28,7 +28,9 @@ def context(reply: str) -> list[str]:
     return line.split(" | ")
 
 
-def ask(client, messages, *, session=None, user=None, owui_chat=None, owui_user=None, **kwargs) -> str:
+def ask(
+    client, messages, *, session=None, user=None, owui_chat=None, owui_user=None, **kwargs
+) -> str:
     headers = {}
     if session:
         headers["X-Session-Id"] = session
@@ -61,12 +63,16 @@ def stored_user_messages(proxy, user_id: str, chat_id: str) -> list[str]:
     found = []
     for run in getattr(session, "runs", None) or []:
         if run.status.value in ("RUNNING", "COMPLETED"):
-            found += [m.get_content_string() for m in run.messages or []
-                      if m.role == "user" and not m.from_history]
+            found += [
+                m.get_content_string()
+                for m in run.messages or []
+                if m.role == "user" and not m.from_history
+            ]
     return found
 
 
 # 1. newest message only -------------------------------------------------------------------------
+
 
 def test_second_turn_sees_first_turn_when_client_sends_only_the_newest_message(client):
     chat = new_id()
@@ -91,20 +97,30 @@ def test_every_way_of_naming_the_conversation_works(client, how):
 
 def test_streamed_turns_are_stored_too(client):
     chat = new_id()
-    list(client.chat.completions.create(model=AGENT, messages=[user("streamed")], stream=True,
-                                        extra_headers={"X-Session-Id": chat}))
+    list(
+        client.chat.completions.create(
+            model=AGENT,
+            messages=[user("streamed")],
+            stream=True,
+            extra_headers={"X-Session-Id": chat},
+        )
+    )
     assert context(ask(client, "next", session=chat)) == ["streamed", "next"]
 
 
 # 2. full history --------------------------------------------------------------------------------
+
 
 def test_full_history_is_seen_exactly_once(client):
     chat = new_id()
     first = ask(client, [user("alpha")], session=chat)
     second = ask(client, [user("alpha"), assistant(first), user("beta")], session=chat)
     assert context(second) == ["alpha", "beta"]
-    third = ask(client, [user("alpha"), assistant(first), user("beta"), assistant(second), user("gamma")],
-                session=chat)
+    third = ask(
+        client,
+        [user("alpha"), assistant(first), user("beta"), assistant(second), user("gamma")],
+        session=chat,
+    )
     assert context(third) == ["alpha", "beta", "gamma"]
     # A client that switches to sending only the newest message still gets the history once.
     assert context(ask(client, "delta", session=chat)) == ["alpha", "beta", "gamma", "delta"]
@@ -134,6 +150,7 @@ def client(proxy):
 
 # 3. edit and regenerate -------------------------------------------------------------------------
 
+
 def test_regenerated_answer_replaces_the_old_branch(client):
     chat = new_id()
     a1 = ask(client, [user("alpha")], session=chat)
@@ -161,11 +178,14 @@ def test_open_webui_edit_of_the_first_message_starts_over(client):
     a1 = ask(client, [user("first")], owui_chat=chat, owui_user=who)
     ask(client, [user("first"), assistant(a1), user("second")], owui_chat=chat, owui_user=who)
     # Open WebUI always sends the whole chat: an edited first message arrives alone.
-    assert context(ask(client, [user("first-edited")], owui_chat=chat, owui_user=who)) == ["first-edited"]
+    assert context(ask(client, [user("first-edited")], owui_chat=chat, owui_user=who)) == [
+        "first-edited"
+    ]
     assert stored_user_messages(client_proxy(client), who, chat) == ["first-edited"]
 
 
 # 4. stateless -----------------------------------------------------------------------------------
+
 
 def test_without_conversation_id_each_request_stands_alone(client):
     assert context(ask(client, "secret-one")) == ["secret-one"]
@@ -175,6 +195,7 @@ def test_without_conversation_id_each_request_stands_alone(client):
 
 
 # 5. isolation -----------------------------------------------------------------------------------
+
 
 def test_another_user_with_the_same_chat_id_gets_a_new_conversation(client):
     chat = new_id()
@@ -199,10 +220,11 @@ def test_anonymous_conversations_are_their_own_namespace(client):
 
 # 6. Open WebUI background tasks -----------------------------------------------------------------
 
+HISTORY = "\n<chat_history>\nUSER: alpha\n</chat_history>"
 TASKS = [
-    "### Task:\nGenerate a concise, 3-5 word title summarizing the chat history.\n<chat_history>\nUSER: alpha\n</chat_history>",
-    "### Task:\nGenerate 1-3 broad tags categorizing the main themes.\n<chat_history>\nUSER: alpha\n</chat_history>",
-    "### Task:\nSuggest 3-5 relevant follow-up questions.\n<chat_history>\nUSER: alpha\n</chat_history>",
+    "### Task:\nGenerate a concise, 3-5 word title summarizing the chat history." + HISTORY,
+    "### Task:\nGenerate 1-3 broad tags categorizing the main themes." + HISTORY,
+    "### Task:\nSuggest 3-5 relevant follow-up questions." + HISTORY,
 ]
 
 
@@ -214,7 +236,9 @@ def test_background_tasks_are_answered_but_not_stored(client):
         assert reply.startswith("echo: ### Task:")
         assert context(reply) == [task]  # the task sees only itself, not the chat
     assert stored_user_messages(client_proxy(client), who, chat) == ["alpha"]
-    second = ask(client, [user("alpha"), assistant(a1), user("beta")], owui_chat=chat, owui_user=who)
+    second = ask(
+        client, [user("alpha"), assistant(a1), user("beta")], owui_chat=chat, owui_user=who
+    )
     assert context(second) == ["alpha", "beta"]
     assert stored_user_messages(client_proxy(client), who, chat) == ["alpha", "beta"]
 
@@ -228,10 +252,20 @@ def test_background_tasks_do_not_shape_history_for_newest_only_clients(client):
 
 # 7. client tools --------------------------------------------------------------------------------
 
+
 def _tool(i):
-    return {"type": "function", "function": {
-        "name": f"builtin_tool_{i}", "description": "Open WebUI built-in tool " + "x" * 600,
-        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": f"builtin_tool_{i}",
+            "description": "Open WebUI built-in tool " + "x" * 600,
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string"}},
+                "required": ["query"],
+            },
+        },
+    }
 
 
 def test_client_tools_are_accepted_and_ignored(client):
@@ -239,20 +273,30 @@ def test_client_tools_are_accepted_and_ignored(client):
     reply = client.chat.completions.create(model=AGENT, messages=[user("with tools")], tools=tools)
     assert reply.choices[0].message.content == "echo: with tools\ncontext: with tools"
     assert not reply.choices[0].message.tool_calls
-    chunks = list(client.chat.completions.create(model=AGENT, messages=[user("t")], tools=tools, stream=True))
-    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: t\ncontext: t"
+    chunks = list(
+        client.chat.completions.create(model=AGENT, messages=[user("t")], tools=tools, stream=True)
+    )
+    assert (
+        "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        == "echo: t\ncontext: t"
+    )
 
 
 # 8. concurrency ---------------------------------------------------------------------------------
+
 
 async def test_concurrent_turns_on_one_conversation_are_all_stored(proxy):
     aclient = proxy.async_client()
     chat = new_id()
     words = [f"w{i}" for i in range(12)]
-    replies = await asyncio.gather(*[
-        aclient.chat.completions.create(model=AGENT, messages=[user(w)], extra_headers={"X-Session-Id": chat})
-        for w in words
-    ])
+    replies = await asyncio.gather(
+        *[
+            aclient.chat.completions.create(
+                model=AGENT, messages=[user(w)], extra_headers={"X-Session-Id": chat}
+            )
+            for w in words
+        ]
+    )
     assert all(r.choices[0].finish_reason == "stop" for r in replies)
     final = await aclient.chat.completions.create(
         model=AGENT, messages=[user("last")], extra_headers={"X-Session-Id": chat}
@@ -276,7 +320,10 @@ async def test_conversations_never_wait_on_each_other(slow_proxy):
     aclient = slow_proxy.async_client()
     long_text = " ".join(f"word{i}" for i in range(40))  # ~80 streamed words: ~4 s
     stream = await aclient.chat.completions.create(
-        model=AGENT, messages=[user(long_text)], stream=True, extra_headers={"X-Session-Id": new_id()}
+        model=AGENT,
+        messages=[user(long_text)],
+        stream=True,
+        extra_headers={"X-Session-Id": new_id()},
     )
     chunks = aiter(stream)
     await anext(chunks)  # conversation A is now running and holds its lock

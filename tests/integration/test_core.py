@@ -18,7 +18,9 @@ def test_models_lists_agents_and_gemini(client):
 
 
 def test_non_streaming_answer_comes_from_the_agent(client):
-    reply = client.chat.completions.create(model=AGENT, messages=[{"role": "user", "content": "plan v1.2"}])
+    reply = client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "plan v1.2"}]
+    )
     choice = reply.choices[0]
     assert choice.message.content == "echo: plan v1.2\ncontext: plan v1.2"
     assert choice.finish_reason == "stop"
@@ -29,33 +31,42 @@ def test_non_streaming_answer_comes_from_the_agent(client):
 
 def test_streaming_arrives_in_many_chunks_with_usage(client):
     stream = client.chat.completions.create(
-        model=AGENT, messages=[{"role": "user", "content": "draft release notes"}], stream=True,
+        model=AGENT,
+        messages=[{"role": "user", "content": "draft release notes"}],
+        stream=True,
         stream_options={"include_usage": True},
     )
     chunks = list(stream)
     texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
     assert len(texts) >= 8
     assert "".join(texts) == "echo: draft release notes\ncontext: draft release notes"
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    finish = [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ]
     assert finish == ["stop"]
     usage = [c.usage for c in chunks if c.usage]
     assert usage and usage[-1].completion_tokens == 8 and usage[-1].prompt_tokens > 0
 
 
 async def test_async_client_non_streaming_and_streaming(aclient):
-    reply = await aclient.chat.completions.create(model=AGENT, messages=[{"role": "user", "content": "async hi"}])
+    reply = await aclient.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "async hi"}]
+    )
     assert reply.choices[0].message.content == "echo: async hi\ncontext: async hi"
     stream = await aclient.chat.completions.create(
         model=AGENT, messages=[{"role": "user", "content": "async stream"}], stream=True
     )
-    texts = [c.choices[0].delta.content async for c in stream if c.choices and c.choices[0].delta.content]
+    texts = [
+        c.choices[0].delta.content async for c in stream if c.choices and c.choices[0].delta.content
+    ]
     assert len(texts) > 1
     assert "".join(texts) == "echo: async stream\ncontext: async stream"
 
 
 def test_raw_sse_stream_is_well_formed(proxy):
     with httpx.stream(
-        "POST", f"{proxy.base_url}/chat/completions",
+        "POST",
+        f"{proxy.base_url}/chat/completions",
         headers={"Authorization": f"Bearer {proxy.key}"},
         json={"model": AGENT, "messages": [{"role": "user", "content": "sse"}], "stream": True},
         timeout=60,
@@ -80,17 +91,29 @@ def test_max_tokens_cuts_the_reply_with_finish_reason_length(client):
 
 
 def test_max_tokens_length_when_streaming(client):
-    chunks = list(client.chat.completions.create(
-        model=AGENT, messages=[{"role": "user", "content": "one two three four"}], max_tokens=2, stream=True
-    ))
+    chunks = list(
+        client.chat.completions.create(
+            model=AGENT,
+            messages=[{"role": "user", "content": "one two three four"}],
+            max_tokens=2,
+            stream=True,
+        )
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "echo: one"
-    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["length"]
+    assert [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ] == ["length"]
 
 
 def test_sampling_parameters_are_accepted(client):
     reply = client.chat.completions.create(
-        model=AGENT, messages=[{"role": "user", "content": "x"}], temperature=0.2, top_p=0.9,
-        seed=7, stop=["zzz"], max_tokens=50,
+        model=AGENT,
+        messages=[{"role": "user", "content": "x"}],
+        temperature=0.2,
+        top_p=0.9,
+        seed=7,
+        stop=["zzz"],
+        max_tokens=50,
     )
     assert reply.choices[0].message.content == "echo: x\ncontext: x"
 
@@ -100,18 +123,35 @@ def test_system_message_and_text_parts_are_honoured(client):
         model=AGENT,
         messages=[
             {"role": "system", "content": "Answer in French."},
-            {"role": "user", "content": [{"type": "text", "text": "part one"}, {"type": "text", "text": "part two"}]},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "part one"},
+                    {"type": "text", "text": "part two"},
+                ],
+            },
         ],
     )
-    assert reply.choices[0].message.content == "echo: part one\npart two\ncontext: part one\npart two"
+    assert (
+        reply.choices[0].message.content == "echo: part one\npart two\ncontext: part one\npart two"
+    )
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-key"}, {"Authorization": "Basic abc"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong-key"}, {"Authorization": "Basic abc"}]
+)
 def test_missing_or_wrong_key_gets_401_openai_error(proxy, headers):
-    for method, path, body in (("GET", "/v1/models", None),
-                               ("POST", "/v1/chat/completions",
-                                {"model": AGENT, "messages": [{"role": "user", "content": "x"}]})):
-        response = httpx.request(method, f"{proxy.url}{path}", headers=headers, json=body, timeout=30)
+    for method, path, body in (
+        ("GET", "/v1/models", None),
+        (
+            "POST",
+            "/v1/chat/completions",
+            {"model": AGENT, "messages": [{"role": "user", "content": "x"}]},
+        ),
+    ):
+        response = httpx.request(
+            method, f"{proxy.url}{path}", headers=headers, json=body, timeout=30
+        )
         assert response.status_code == 401, response.text
         assert response.json()["error"]["message"]
 
@@ -124,20 +164,26 @@ def test_openai_sdk_raises_authentication_error_for_a_wrong_key(proxy):
 
 def test_unknown_agent_gets_404_naming_the_available_agents(client):
     with pytest.raises(openai.NotFoundError) as caught:
-        client.chat.completions.create(model="agno/nope", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="agno/nope", messages=[{"role": "user", "content": "x"}]
+        )
     assert AGENT in str(caught.value)
 
 
 def test_unknown_agent_when_streaming_fails_before_the_stream(client):
     with pytest.raises(openai.NotFoundError):
-        list(client.chat.completions.create(
-            model="agno/nope", messages=[{"role": "user", "content": "x"}], stream=True
-        ))
+        list(
+            client.chat.completions.create(
+                model="agno/nope", messages=[{"role": "user", "content": "x"}], stream=True
+            )
+        )
 
 
 def test_gemini_without_key_gets_a_clear_401(client):
     with pytest.raises(openai.AuthenticationError) as caught:
-        client.chat.completions.create(model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}]
+        )
     assert "GEMINI_API_KEY" in str(caught.value)
 
 
@@ -153,8 +199,11 @@ def test_request_system_message_follows_the_agents_instructions(proxy, client):
 
     chat = "system-message-check"
     client.chat.completions.create(
-        model=AGENT, messages=[{"role": "system", "content": "Answer in French."},
-                               {"role": "user", "content": "bonjour"}],
+        model=AGENT,
+        messages=[
+            {"role": "system", "content": "Answer in French."},
+            {"role": "user", "content": "bonjour"},
+        ],
         extra_headers={"X-Session-Id": chat},
     )
     session_id = RequestIdentity("anonymous", chat).session_id_for("release-manager")

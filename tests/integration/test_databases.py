@@ -12,7 +12,8 @@ from tests.integration.postgres import server_bin, throwaway_cluster
 
 def turn(proxy, chat, text):
     reply = proxy.client().chat.completions.create(
-        model="agno/release-manager", messages=[{"role": "user", "content": text}],
+        model="agno/release-manager",
+        messages=[{"role": "user", "content": text}],
         extra_headers={"X-Session-Id": chat},
     )
     return reply.choices[0].message.content.split("\ncontext: ", 1)[1].split(" | ")
@@ -40,7 +41,9 @@ def test_sqlite_conversation_survives_restart(tmp_path):
     conversation_survives_restart(tmp_path, None)
 
 
-@pytest.mark.skipif(server_bin() is None, reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+@pytest.mark.skipif(
+    server_bin() is None, reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+)
 def test_postgres_conversation_survives_restart(tmp_path):
     (tmp_path / "one").mkdir()
     with throwaway_cluster() as url:

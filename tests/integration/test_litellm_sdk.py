@@ -18,15 +18,21 @@ def registered(tmp_path_factory):
 
 
 def test_completion_runs_the_agent():
-    reply = litellm.completion(model="agno/release-manager", messages=[{"role": "user", "content": "sdk"}])
+    reply = litellm.completion(
+        model="agno/release-manager", messages=[{"role": "user", "content": "sdk"}]
+    )
     assert reply.choices[0].message.content == "echo: sdk\ncontext: sdk"
     assert reply.usage.completion_tokens == 4
 
 
 def test_sync_streaming_yields_more_than_one_chunk():
-    chunks = list(litellm.completion(
-        model="agno/release-manager", messages=[{"role": "user", "content": "sync stream test"}], stream=True
-    ))
+    chunks = list(
+        litellm.completion(
+            model="agno/release-manager",
+            messages=[{"role": "user", "content": "sync stream test"}],
+            stream=True,
+        )
+    )
     texts = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
     assert len(texts) >= 8
     assert "".join(texts) == "echo: sync stream test\ncontext: sync stream test"
@@ -34,7 +40,9 @@ def test_sync_streaming_yields_more_than_one_chunk():
 
 
 async def test_acompletion_and_async_streaming():
-    reply = await litellm.acompletion(model="agno/release-manager", messages=[{"role": "user", "content": "a"}])
+    reply = await litellm.acompletion(
+        model="agno/release-manager", messages=[{"role": "user", "content": "a"}]
+    )
     assert reply.choices[0].message.content == "echo: a\ncontext: a"
     stream = await litellm.acompletion(
         model="agno/release-manager", messages=[{"role": "user", "content": "b c"}], stream=True
@@ -45,6 +53,8 @@ async def test_acompletion_and_async_streaming():
 
 def test_bad_request_and_unknown_agent_raise_litellm_exceptions():
     with pytest.raises(litellm.BadRequestError):
-        litellm.completion(model="agno/release-manager", messages=[{"role": "user", "content": "x"}], temperature=5)
+        litellm.completion(
+            model="agno/release-manager", messages=[{"role": "user", "content": "x"}], temperature=5
+        )
     with pytest.raises(litellm.NotFoundError, match="release-manager"):
         litellm.completion(model="agno/nope", messages=[{"role": "user", "content": "x"}])

@@ -5,8 +5,13 @@ from __future__ import annotations
 from agentllm.provider.conversation import Plan, StoredRun, reconcile
 from agentllm.provider.transformation import Turn
 
-U1, A1, U2, A2, U3 = (Turn("user", "u1"), Turn("assistant", "a1"), Turn("user", "u2"),
-                      Turn("assistant", "a2"), Turn("user", "u3"))
+U1, A1, U2, A2, U3 = (
+    Turn("user", "u1"),
+    Turn("assistant", "a1"),
+    Turn("user", "u2"),
+    Turn("assistant", "a2"),
+    Turn("user", "u3"),
+)
 RUN1 = StoredRun("r1", (U1, A1))
 RUN2 = StoredRun("r2", (U2, A2))
 

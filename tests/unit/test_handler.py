@@ -12,8 +12,10 @@ from agentllm.provider.transformation import ModelParams
 
 def params(user, chat):
     headers = {"x-session-id": chat}
-    return {"metadata": {"headers": headers, "user_api_key_end_user_id": user},
-            "proxy_server_request": {"headers": headers, "body": {"user": user}}}
+    return {
+        "metadata": {"headers": headers, "user_api_key_end_user_id": user},
+        "proxy_server_request": {"headers": headers, "body": {"user": user}},
+    }
 
 
 def test_agent_cache_is_an_lru_of_bounded_size():
@@ -31,8 +33,14 @@ def test_agent_cache_is_an_lru_of_bounded_size():
 def test_cache_is_never_keyed_by_user_or_conversation():
     handler = AgnoLLM(settings())
     messages = [{"role": "user", "content": "x"}]
-    agents = {id(handler.prepare("agno/release-manager", messages, {}, params(f"user{i}", f"chat{i}")).agent)
-              for i in range(200)}
+    agents = {
+        id(
+            handler.prepare(
+                "agno/release-manager", messages, {}, params(f"user{i}", f"chat{i}")
+            ).agent
+        )
+        for i in range(200)
+    }
     assert len(agents) == 1
     assert len(handler.agents) == 1
 
@@ -48,7 +56,8 @@ def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
     with pytest.raises(litellm.BadRequestError):
         handler.prepare("agno/release-manager", [], {}, {})
     with pytest.raises(litellm.BadRequestError):
-        handler.prepare("agno/release-manager", [{"role": "user", "content": "x"}], {},
-                        params("u", "c" * 1000))
+        handler.prepare(
+            "agno/release-manager", [{"role": "user", "content": "x"}], {}, params("u", "c" * 1000)
+        )
     with pytest.raises(litellm.NotFoundError):
         handler.prepare("agno/missing", [{"role": "user", "content": "x"}], {}, {})

@@ -11,7 +11,10 @@ from agentllm.provider.transformation import RequestError
 def params(headers=None, body=None, metadata=None):
     meta = {"headers": headers or {}}
     meta.update(metadata or {})
-    return {"metadata": meta, "proxy_server_request": {"headers": headers or {}, "body": body or {}}}
+    return {
+        "metadata": meta,
+        "proxy_server_request": {"headers": headers or {}, "body": body or {}},
+    }
 
 
 @pytest.mark.parametrize(
@@ -23,9 +26,19 @@ def params(headers=None, body=None, metadata=None):
         (params(body={"metadata": {"session_id": "s1"}}), ANONYMOUS, "s1"),
         (params(body={"metadata": {"chat_id": "c2"}}), ANONYMOUS, "c2"),
         (params(headers={"x-session-id": "s3"}), ANONYMOUS, "s3"),
-        (params(headers={"x-openwebui-chat-id": "h", "x-session-id": "s"},
-                body={"metadata": {"session_id": "m"}}), ANONYMOUS, "h"),
-        (params(headers={"x-session-id": "s"}, body={"metadata": {"chat_id": "m"}}), ANONYMOUS, "m"),
+        (
+            params(
+                headers={"x-openwebui-chat-id": "h", "x-session-id": "s"},
+                body={"metadata": {"session_id": "m"}},
+            ),
+            ANONYMOUS,
+            "h",
+        ),
+        (
+            params(headers={"x-session-id": "s"}, body={"metadata": {"chat_id": "m"}}),
+            ANONYMOUS,
+            "m",
+        ),
         (params(body={"user": "alice"}), "alice", None),
         (params(metadata={"user_api_key_end_user_id": "bob"}), "bob", None),
         (params(metadata={"user_api_key_user_id": "key-owner"}), "key-owner", None),
@@ -53,7 +66,9 @@ def test_open_webui_chats_are_known_to_send_the_full_history(headers, body, full
 
 def test_openwebui_headers_are_ignored_when_not_trusted():
     identity = parse_identity(
-        params(headers={"x-openwebui-chat-id": "c", "x-openwebui-user-id": "u", "x-session-id": "s"}),
+        params(
+            headers={"x-openwebui-chat-id": "c", "x-openwebui-user-id": "u", "x-session-id": "s"}
+        ),
         trust_openwebui_headers=False,
     )
     assert identity == RequestIdentity(user_id=ANONYMOUS, chat_id="s")
@@ -76,8 +91,12 @@ def test_malformed_ids_are_request_errors(litellm_params):
 
 def test_session_ids_are_namespaced_by_user_and_agent():
     a = RequestIdentity("alice", "chat-1")
-    assert a.session_id_for("release-manager") == RequestIdentity("alice", "chat-1").session_id_for("release-manager")
-    assert a.session_id_for("release-manager") != RequestIdentity("bob", "chat-1").session_id_for("release-manager")
+    assert a.session_id_for("release-manager") == RequestIdentity("alice", "chat-1").session_id_for(
+        "release-manager"
+    )
+    assert a.session_id_for("release-manager") != RequestIdentity("bob", "chat-1").session_id_for(
+        "release-manager"
+    )
     assert a.session_id_for("release-manager") != a.session_id_for("other")
     assert RequestIdentity("alice").session_id_for("release-manager") is None
 

@@ -10,8 +10,12 @@ from agentllm.models.offline import OfflineModel, echo_reply
 
 
 def test_echo_reply_reveals_last_message_and_all_user_context():
-    messages = [Message(role="system", content="sys"), Message(role="user", content="a"),
-                Message(role="assistant", content="x"), Message(role="user", content="b")]
+    messages = [
+        Message(role="system", content="sys"),
+        Message(role="user", content="a"),
+        Message(role="assistant", content="x"),
+        Message(role="user", content="b"),
+    ]
     assert echo_reply(messages) == "echo: b\ncontext: a | b"
 
 
@@ -26,7 +30,9 @@ def test_agent_run_reports_reply_usage_and_stop():
 
 def test_streams_at_least_one_chunk_per_word():
     agent = Agent(model=OfflineModel())
-    chunks = [e.content for e in agent.run("one two three", stream=True) if getattr(e, "content", None)]
+    chunks = [
+        e.content for e in agent.run("one two three", stream=True) if getattr(e, "content", None)
+    ]
     assert len(chunks) >= 8
     assert "".join(chunks) == "echo: one two three\ncontext: one two three"
 
@@ -42,5 +48,7 @@ def test_max_tokens_cuts_the_reply_and_reports_length():
 @pytest.mark.asyncio
 async def test_async_stream_matches_sync_reply():
     agent = Agent(model=OfflineModel())
-    chunks = [e.content async for e in agent.arun("hi there", stream=True) if getattr(e, "content", None)]
+    chunks = [
+        e.content async for e in agent.arun("hi there", stream=True) if getattr(e, "content", None)
+    ]
     assert "".join(chunks) == agent.run("hi there").content

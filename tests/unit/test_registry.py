@@ -22,7 +22,12 @@ def test_get_agent_builds_an_agno_agent_with_the_parameters():
     assert isinstance(agent, Agent)
     assert agent.add_history_to_context and agent.num_history_runs == 10 and agent.markdown
     assert isinstance(agent.model, OfflineModel)
-    assert (agent.model.temperature, agent.model.max_tokens, agent.model.top_p, agent.model.seed) == (0.3, 7, 0.9, 1)
+    assert (
+        agent.model.temperature,
+        agent.model.max_tokens,
+        agent.model.top_p,
+        agent.model.seed,
+    ) == (0.3, 7, 0.9, 1)
 
 
 def test_unknown_agent_is_a_key_error_naming_the_available_ones():
@@ -44,7 +49,11 @@ def test_entry_point_agents_join_the_registry(monkeypatch):
         def load(self):
             return extra
 
-    monkeypatch.setattr(agents, "entry_points", lambda group: [EntryPoint()] if group == agents.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(
+        agents,
+        "entry_points",
+        lambda group: [EntryPoint()] if group == agents.ENTRY_POINT_GROUP else [],
+    )
     agents.registry.cache_clear()
     try:
         assert agents.get_spec("third-party") is extra
@@ -54,11 +63,13 @@ def test_entry_point_agents_join_the_registry(monkeypatch):
 
 
 def test_runtime_config_lists_every_agent_before_the_wildcard():
-    base = {"model_list": [
-        {"model_name": "gemini-2.5-pro", "litellm_params": {"model": "gemini/gemini-2.5-pro"}},
-        {"model_name": "agno/stale", "litellm_params": {"model": "agno/stale"}},
-        {"model_name": "agno/*", "litellm_params": {"model": "agno/*"}},
-    ]}
+    base = {
+        "model_list": [
+            {"model_name": "gemini-2.5-pro", "litellm_params": {"model": "gemini/gemini-2.5-pro"}},
+            {"model_name": "agno/stale", "litellm_params": {"model": "agno/stale"}},
+            {"model_name": "agno/*", "litellm_params": {"model": "agno/*"}},
+        ]
+    }
     config = runtime_config(base)
     assert model_names(config) == [f"agno/{n}" for n in agents.agent_names()] + ["gemini-2.5-pro"]
     assert config["model_list"][-1]["model_name"] == "agno/*"
@@ -69,13 +80,23 @@ def test_runtime_config_lists_every_agent_before_the_wildcard():
     ("spec", "attributes"),
     [
         ("openai:gpt-4o-mini", {"temperature": 0.1, "max_output_tokens": 5, "top_p": 0.5}),
-        ("google:gemini-2.5-flash", {"temperature": 0.1, "max_output_tokens": 5, "top_p": 0.5,
-                                      "stop_sequences": ["x"], "seed": 2}),
+        (
+            "google:gemini-2.5-flash",
+            {
+                "temperature": 0.1,
+                "max_output_tokens": 5,
+                "top_p": 0.5,
+                "stop_sequences": ["x"],
+                "seed": 2,
+            },
+        ),
     ],
 )
 def test_sampling_parameters_reach_real_model_classes(monkeypatch, spec, attributes):
     monkeypatch.setenv("AGENTLLM_MODEL", spec)
-    model = build_model("google:gemini-2.5-flash", temperature=0.1, max_tokens=5, top_p=0.5, stop="x", seed=2)
+    model = build_model(
+        "google:gemini-2.5-flash", temperature=0.1, max_tokens=5, top_p=0.5, stop="x", seed=2
+    )
     for name, value in attributes.items():
         assert getattr(model, name) == value
 

@@ -25,8 +25,11 @@ from agentllm.provider.transformation import (
 
 @pytest.mark.parametrize(
     ("model", "expected"),
-    [("agno/release-manager", "release-manager"), ("release-manager", "release-manager"),
-     (" agno/x ", "x")],
+    [
+        ("agno/release-manager", "release-manager"),
+        ("release-manager", "release-manager"),
+        (" agno/x ", "x"),
+    ],
 )
 def test_agent_name_strips_provider_prefix(model, expected):
     assert agent_name(model) == expected
@@ -44,26 +47,48 @@ def test_agent_name_rejects_missing_agent(model):
         ([{"role": "user", "content": "hi"}], (), (), "hi"),
         (
             [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
-            ("be brief",), (), "hi",
+            ("be brief",),
+            (),
+            "hi",
         ),
         (
-            [{"role": "developer", "content": "d"}, {"role": "user", "content": "a"},
-             {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}],
-            ("d",), (Turn("user", "a"), Turn("assistant", "b")), "c",
+            [
+                {"role": "developer", "content": "d"},
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "c"},
+            ],
+            ("d",),
+            (Turn("user", "a"), Turn("assistant", "b")),
+            "c",
         ),
         (
-            [{"role": "user", "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]}],
-            (), (), "one\ntwo",
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}],
+                }
+            ],
+            (),
+            (),
+            "one\ntwo",
         ),
         (
-            [{"role": "user", "content": "a"}, {"role": "assistant", "content": None, "tool_calls": []},
-             {"role": "user", "content": "b"}],
-            (), (Turn("user", "a"),), "b",
+            [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": None, "tool_calls": []},
+                {"role": "user", "content": "b"},
+            ],
+            (),
+            (Turn("user", "a"),),
+            "b",
         ),
         ([{"role": "user", "content": "héllo 🎉"}], (), (), "héllo 🎉"),
     ],
 )
-def test_parse_messages_splits_system_history_and_newest_message(messages, system, history, message):
+def test_parse_messages_splits_system_history_and_newest_message(
+    messages, system, history, message
+):
     assert parse_messages(messages) == (system, history, message)
 
 
@@ -79,11 +104,17 @@ def test_parse_messages_splits_system_history_and_newest_message(messages, syste
         ([{"role": "tool", "content": "x"}], "role 'tool'"),
         ([{"role": "user", "content": None}], "must not be null"),
         ([{"role": "user", "content": 42}], "not int"),
-        ([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}], "text only"),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}],
+            "text only",
+        ),
         ([{"role": "user", "content": [{"type": "text", "text": 5}]}], "must be a string"),
         ([{"role": "user", "content": ["x"]}], "must be an object"),
         ([{"role": "system", "content": "only system"}], "last non-system message"),
-        ([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "last non-system"),
+        (
+            [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}],
+            "last non-system",
+        ),
     ],
 )
 def test_parse_messages_rejects_malformed_messages_with_a_reason(messages, fragment):
@@ -135,8 +166,11 @@ def test_parse_params_rejects_bad_values_naming_the_parameter(params, param):
 def test_parse_request_builds_a_chat_request():
     request = parse_request(
         "agno/release-manager",
-        [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
-         {"role": "user", "content": "c"}],
+        [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b"},
+            {"role": "user", "content": "c"},
+        ],
         {"temperature": 0.5},
     )
     assert request.agent == "release-manager"
@@ -168,17 +202,30 @@ def test_usage_comes_from_run_metrics():
 
 @pytest.mark.parametrize(
     ("provider_data", "expected"),
-    [(None, "stop"), ({}, "stop"), ({"finish_reason": "length"}, "length"),
-     ({"finish_reason": "MAX_TOKENS"}, "length"), ({"finish_reason": "stop"}, "stop")],
+    [
+        (None, "stop"),
+        ({}, "stop"),
+        ({"finish_reason": "length"}, "length"),
+        ({"finish_reason": "MAX_TOKENS"}, "length"),
+        ({"finish_reason": "stop"}, "stop"),
+    ],
 )
 def test_finish_reason_maps_length(provider_data, expected):
     assert finish_reason(provider_data) == expected
 
 
 def test_chunks_carry_text_then_finish_reason_and_usage():
-    assert text_chunk("hi") == {"text": "hi", "tool_use": None, "is_finished": False,
-                                "finish_reason": "", "usage": None, "index": 0}
-    last = final_chunk("length", usage_from_metrics(RunMetrics(input_tokens=2, output_tokens=1, total_tokens=3)))
+    assert text_chunk("hi") == {
+        "text": "hi",
+        "tool_use": None,
+        "is_finished": False,
+        "finish_reason": "",
+        "usage": None,
+        "index": 0,
+    }
+    last = final_chunk(
+        "length", usage_from_metrics(RunMetrics(input_tokens=2, output_tokens=1, total_tokens=3))
+    )
     assert last["is_finished"] is True
     assert last["finish_reason"] == "length"
     assert last["usage"] == {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3}
@@ -188,12 +235,22 @@ def test_chunks_carry_text_then_finish_reason_and_usage():
     ("error_type", "message", "exception", "status"),
     [
         ("model_authentication_error", "GOOGLE_API_KEY not set", litellm.AuthenticationError, 401),
-        ("model_provider_error", "API key not valid. Please pass a valid API key.", litellm.AuthenticationError, 401),
+        (
+            "model_provider_error",
+            "API key not valid. Please pass a valid API key.",
+            litellm.AuthenticationError,
+            401,
+        ),
         ("model_provider_error", "429 RESOURCE_EXHAUSTED", litellm.RateLimitError, 429),
         ("model_provider_error", "Rate limit reached", litellm.RateLimitError, 429),
         ("TimeoutError", "", litellm.Timeout, 504),
         ("ReadTimeout", "read timed out", litellm.Timeout, 504),
-        ("model_provider_error", "context window exceeded", litellm.ContextWindowExceededError, 400),
+        (
+            "model_provider_error",
+            "context window exceeded",
+            litellm.ContextWindowExceededError,
+            400,
+        ),
         ("model_provider_error", "500 INTERNAL", litellm.BadGatewayError, 502),
         (None, "something broke", litellm.BadGatewayError, 502),
     ],

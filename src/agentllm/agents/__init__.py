@@ -1,4 +1,4 @@
-"""The agent registry: one module per agent in this package, plus the ``agentllm.agents`` entry points.
+"""The agent registry: one module per agent in this package, plus ``agentllm.agents`` entry points.
 
 An agent module defines ``AGENT = AgentSpec(name=..., description=..., factory=...)``. The factory
 takes ``(temperature, max_tokens, **model_kwargs)`` and returns a ready ``agno.agent.Agent``. The

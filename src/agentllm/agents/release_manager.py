@@ -35,13 +35,18 @@ INSTRUCTIONS = [
 ]
 
 
-def build(temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any) -> Agent:
+def build(
+    temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
+) -> Agent:
     """The release-manager agent on Gemini 2.5 Flash (or ``AGENTLLM_MODEL``)."""
     return Agent(
         name="Release Manager",
         id=NAME,
         model=build_model(
-            "google:gemini-2.5-flash", temperature=temperature, max_tokens=max_tokens, **model_kwargs
+            "google:gemini-2.5-flash",
+            temperature=temperature,
+            max_tokens=max_tokens,
+            **model_kwargs,
         ),
         description=DESCRIPTION,
         instructions=INSTRUCTIONS,

@@ -19,8 +19,13 @@ _PARAM_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "seed": ("seed",),
 }
 # Ollama takes sampling parameters in an ``options`` dict, under its own names.
-_OPTIONS_NAMES = {"temperature": "temperature", "max_tokens": "num_predict", "top_p": "top_p",
-                  "stop": "stop", "seed": "seed"}
+_OPTIONS_NAMES = {
+    "temperature": "temperature",
+    "max_tokens": "num_predict",
+    "top_p": "top_p",
+    "stop": "stop",
+    "seed": "seed",
+}
 
 
 class ModelConfigError(RuntimeError):
@@ -40,7 +45,7 @@ def apply_params(model: Model, params: dict[str, Any]) -> Model:
                 break
         else:
             if hasattr(model, "options") and name in _OPTIONS_NAMES:
-                options = dict(getattr(model, "options") or {})
+                options = dict(model.options or {})
                 options[_OPTIONS_NAMES[name]] = value
                 model.options = options
     return model

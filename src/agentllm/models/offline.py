@@ -33,7 +33,9 @@ def message_text(message: Message) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            str(part.get("text", "")) for part in content if isinstance(part, dict) and part.get("type", "text") == "text"
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and part.get("type", "text") == "text"
         )
     return "" if content is None else str(content)
 
@@ -87,7 +89,9 @@ class OfflineModel(Model):
         )
         return pieces, finish_reason, usage
 
-    def invoke(self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any) -> ModelResponse:
+    def invoke(
+        self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
+    ) -> ModelResponse:
         pieces, finish_reason, usage = self._reply(messages)
         if self.delay:
             time.sleep(self.delay * len(pieces))
@@ -111,7 +115,7 @@ class OfflineModel(Model):
             yield self._parse_provider_response_delta(piece)
         yield self._parse_provider_response_delta((finish_reason, usage))
 
-    async def ainvoke_stream(  # type: ignore[override]
+    async def ainvoke_stream(
         self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
     ) -> AsyncIterator[ModelResponse]:
         pieces, finish_reason, usage = self._reply(messages)

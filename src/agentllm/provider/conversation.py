@@ -45,12 +45,15 @@ def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool
     return all(_same(t, history[start + i]) for i, t in enumerate(turns))
 
 
-def reconcile(stored: Iterable[StoredRun], history: Sequence[Turn], full_history: bool = False) -> Plan:
+def reconcile(
+    stored: Iterable[StoredRun], history: Sequence[Turn], full_history: bool = False
+) -> Plan:
     """Plan a turn given the stored runs (oldest first) and the client's earlier turns.
 
     No client history from a client that may send only the newest message: the stored
     conversation is the context. Otherwise (``full_history``: the client always sends the whole
-    conversation, or it sent earlier turns) the client's version wins: stored runs that agree with it, in order, are replayed; the first run that disagrees and
+    conversation, or it sent earlier turns) the client's version wins: stored runs that agree
+    with it, in order, are replayed; the first run that disagrees and
     every run after it are superseded; the client's remaining turns are recorded with this run,
     so later turns that send only the newest message follow the client's version.
     """

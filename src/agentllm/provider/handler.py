@@ -83,10 +83,11 @@ def _with_request_system(agent: Agent) -> Agent:
     base = agent.instructions
 
     def instructions(agent: Agent, run_context: Any = None) -> list[str]:
-        if callable(base):
-            own = execute_instructions(base, agent=agent, run_context=run_context)
-        else:
-            own = base
+        own: str | list[str] | None = (
+            execute_instructions(base, agent=agent, run_context=run_context)
+            if callable(base)
+            else base
+        )
         merged = [own] if isinstance(own, str) else list(own or [])
         metadata = getattr(run_context, "metadata", None) or {}
         merged.extend(metadata.get(REQUEST_SYSTEM_KEY) or [])
@@ -136,7 +137,7 @@ class KeyedLocks:
         self._guard = threading.Lock()
 
     @asynccontextmanager
-    async def hold(self, key: str | None):  # type: ignore[no-untyped-def]
+    async def hold(self, key: str | None) -> AsyncIterator[None]:
         if key is None:
             yield
             return
@@ -149,7 +150,7 @@ class KeyedLocks:
             yield
 
     @contextmanager
-    def hold_sync(self, key: str | None):  # type: ignore[no-untyped-def]
+    def hold_sync(self, key: str | None) -> Iterator[None]:
         if key is None:
             yield
             return
@@ -166,15 +167,19 @@ def stored_runs(agent: Agent, session_id: str, user_id: str) -> list[StoredRun]:
     """The completed runs of a stored conversation, oldest first, as plain turns."""
     if agent.db is None:
         return []
-    session = agent.db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
+    session = agent.db.get_session(
+        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
+    )
     runs = []
     for run in getattr(session, "runs", None) or []:
         if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
             continue
         turns = tuple(
-            Turn(m.role, m.get_content_string())  # type: ignore[arg-type]
+            Turn(m.role, m.get_content_string())
             for m in run.messages or []
-            if m.role in ("user", "assistant") and not m.from_history and not m.temporary
+            if m.role in ("user", "assistant")
+            and not m.from_history
+            and not m.temporary
             and m.get_content_string()
         )
         runs.append(StoredRun(run_id=run.run_id, turns=turns))
@@ -185,7 +190,9 @@ def mark_superseded(agent: Agent, session_id: str, user_id: str, run_ids: tuple[
     """Keep replaced runs on disk but out of the history, as Agno does for regenerated runs."""
     if not run_ids or agent.db is None:
         return
-    session = agent.db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
+    session = agent.db.get_session(
+        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
+    )
     for run in getattr(session, "runs", None) or []:
         if run.run_id in run_ids:
             run.status = RunStatus.regenerated
@@ -193,7 +200,7 @@ def mark_superseded(agent: Agent, session_id: str, user_id: str, run_ids: tuple[
 
 
 def run_input(request: ChatRequest, plan: Plan) -> list[Message]:
-    """The messages handed to ``agent.run``: replayed turns are marked as history, not stored twice."""
+    """The messages for ``agent.run``: replayed turns are marked as history, not stored twice."""
     messages = [Message(role=t.role, content=t.content, from_history=True) for t in plan.replay]
     messages += [Message(role=t.role, content=t.content) for t in plan.record]
     messages.append(Message(role="user", content=request.message))
@@ -237,7 +244,9 @@ class AgnoLLM(CustomLLM):
             agent = self.agents.get(request.agent, request.params, stateful)
         except KeyError:
             raise unknown_agent(request.agent, agents.agent_names()) from None
-        return PreparedRun(request=request, identity=identity, agent=agent, model=f"agno/{request.agent}")
+        return PreparedRun(
+            request=request, identity=identity, agent=agent, model=f"agno/{request.agent}"
+        )
 
     def _plan(self, run: PreparedRun) -> tuple[list[Message], dict[str, Any]]:
         """Reconcile with the stored conversation (caller holds its lock) and build the run call."""
@@ -265,7 +274,9 @@ class AgnoLLM(CustomLLM):
         if isinstance(event, RunOutput):
             if event.status == RunStatus.error:
                 raise error_for(None, str(event.content or "the agent run failed"), model)
-            return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
+            return Finished(
+                finish_reason(event.model_provider_data), usage_from_metrics(event.metrics)
+            )
         kind = getattr(event, "event", None)
         if kind == "RunContent":
             content = getattr(event, "content", None)
@@ -296,11 +307,25 @@ class AgnoLLM(CustomLLM):
                     run.model,
                 ) from None
 
-    async def acompletion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
-                          model_response: ModelResponse, print_verbose: Callable, encoding: Any,
-                          api_key: Any, logging_obj: Any, optional_params: dict, acompletion: Any = None,
-                          litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
-                          timeout: Any = None, client: Any = None) -> ModelResponse:
+    async def acompletion(
+        self,
+        model: str,
+        messages: list,
+        api_base: str,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Callable,
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
         parts: list[str] = []
         finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
@@ -311,11 +336,24 @@ class AgnoLLM(CustomLLM):
                 parts.append(item)
         return _fill(model_response, run.model, "".join(parts), finished)
 
-    def astreaming(  # type: ignore[override]
-        self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
-        model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
-        logging_obj: Any, optional_params: dict, acompletion: Any = None, litellm_params: Any = None,
-        logger_fn: Any = None, headers: Any = None, timeout: Any = None, client: Any = None,
+    def astreaming(  # type: ignore[override,misc]
+        self,
+        model: str,
+        messages: list,
+        api_base: str,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Callable,
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        client: Any = None,
     ) -> AsyncIterator[GenericStreamingChunk]:
         # A plain function returning the stream, so a bad request fails before the stream starts.
         run = self.prepare(model, messages, optional_params, litellm_params)
@@ -323,7 +361,11 @@ class AgnoLLM(CustomLLM):
 
     async def _achunks(self, run: PreparedRun) -> AsyncIterator[GenericStreamingChunk]:
         async for item in self._aevents(run):
-            yield final_chunk(item.reason, item.usage) if isinstance(item, Finished) else text_chunk(item)
+            yield (
+                final_chunk(item.reason, item.usage)
+                if isinstance(item, Finished)
+                else text_chunk(item)
+            )
 
     # --- sync -------------------------------------------------------------------------------
 
@@ -335,11 +377,25 @@ class AgnoLLM(CustomLLM):
                 if item is not None:
                     yield item
 
-    def completion(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
-                   model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
-                   logging_obj: Any, optional_params: dict, acompletion: Any = None,
-                   litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
-                   timeout: Any = None, client: Any = None) -> ModelResponse:
+    def completion(
+        self,
+        model: str,
+        messages: list,
+        api_base: str,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Callable,
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
         parts: list[str] = []
         finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
@@ -350,17 +406,35 @@ class AgnoLLM(CustomLLM):
                 parts.append(item)
         return _fill(model_response, run.model, "".join(parts), finished)
 
-    def streaming(self, model: str, messages: list, api_base: str, custom_prompt_dict: dict,
-                  model_response: ModelResponse, print_verbose: Callable, encoding: Any, api_key: Any,
-                  logging_obj: Any, optional_params: dict, acompletion: Any = None,
-                  litellm_params: Any = None, logger_fn: Any = None, headers: Any = None,
-                  timeout: Any = None, client: Any = None) -> Iterator[GenericStreamingChunk]:
+    def streaming(
+        self,
+        model: str,
+        messages: list,
+        api_base: str,
+        custom_prompt_dict: dict,
+        model_response: ModelResponse,
+        print_verbose: Callable,
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict,
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> Iterator[GenericStreamingChunk]:
         run = self.prepare(model, messages, optional_params, litellm_params)
         return self._chunks(run)
 
     def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk]:
         for item in self._events(run):
-            yield final_chunk(item.reason, item.usage) if isinstance(item, Finished) else text_chunk(item)
+            yield (
+                final_chunk(item.reason, item.usage)
+                if isinstance(item, Finished)
+                else text_chunk(item)
+            )
 
 
 def _fill(response: ModelResponse, model: str, text: str, finished: Finished) -> ModelResponse:

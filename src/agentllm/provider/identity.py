@@ -72,7 +72,9 @@ def _clean(value: Any, what: str) -> str | None:
     return text
 
 
-def parse_identity(litellm_params: Mapping[str, Any] | None, trust_openwebui_headers: bool = True) -> RequestIdentity:
+def parse_identity(
+    litellm_params: Mapping[str, Any] | None, trust_openwebui_headers: bool = True
+) -> RequestIdentity:
     """The request's user and conversation from its headers, body and API key."""
     litellm_params = litellm_params or {}
     headers = _headers(litellm_params)
@@ -86,17 +88,24 @@ def parse_identity(litellm_params: Mapping[str, Any] | None, trust_openwebui_hea
     body_metadata = body_metadata or {}
 
     chat_candidates = [
-        (headers.get(CHAT_ID_HEADER) if trust_openwebui_headers else None, "header X-OpenWebUI-Chat-Id"),
+        (
+            headers.get(CHAT_ID_HEADER) if trust_openwebui_headers else None,
+            "header X-OpenWebUI-Chat-Id",
+        ),
         (body_metadata.get("session_id"), "metadata.session_id"),
         (body_metadata.get("chat_id"), "metadata.chat_id"),
         (headers.get(SESSION_ID_HEADER), "header X-Session-Id"),
     ]
     chat_id, chat_source = next(
-        ((c, what) for v, what in chat_candidates if (c := _clean(v, what)) is not None), (None, None)
+        ((c, what) for v, what in chat_candidates if (c := _clean(v, what)) is not None),
+        (None, None),
     )
 
     user_candidates = [
-        (headers.get(USER_ID_HEADER) if trust_openwebui_headers else None, "header X-OpenWebUI-User-Id"),
+        (
+            headers.get(USER_ID_HEADER) if trust_openwebui_headers else None,
+            "header X-OpenWebUI-User-Id",
+        ),
         (body.get("user"), "'user'"),
         (metadata.get("user_api_key_end_user_id"), "'user'"),
         (metadata.get("user_api_key_user_id"), "the API key's user"),

@@ -201,7 +201,8 @@ def parse_params(params: Mapping[str, Any]) -> ModelParams:
             or not all(isinstance(s, str) and s for s in stop)
         ):
             raise RequestError(
-                f"'stop' must be a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings",
+                f"'stop' must be a string or a list of up to {MAX_STOP_SEQUENCES} "
+                "non-empty strings",
                 "stop",
             )
         stop = tuple(stop)
@@ -277,9 +278,9 @@ def model_response(
 ) -> ModelResponse:
     """Fill LiteLLM's ``ModelResponse`` with the agent's answer."""
     choice = response.choices[0]
-    choice.message.content = text  # type: ignore[union-attr]
-    choice.message.role = "assistant"  # type: ignore[union-attr]
-    choice.finish_reason = reason
+    choice.message.content = text
+    choice.message.role = "assistant"
+    choice.finish_reason = reason  # type: ignore[assignment]
     response.model = model
     response.created = int(time.time())
     response.usage = usage  # type: ignore[attr-defined]
@@ -288,7 +289,14 @@ def model_response(
 
 # --- failures ---------------------------------------------------------------------------------
 
-_RATE_LIMIT_HINTS = ("429", "rate limit", "rate_limit", "resource_exhausted", "quota", "too many requests")
+_RATE_LIMIT_HINTS = (
+    "429",
+    "rate limit",
+    "rate_limit",
+    "resource_exhausted",
+    "quota",
+    "too many requests",
+)
 _AUTH_HINTS = (
     "401",
     "403",
@@ -327,7 +335,9 @@ def error_for(error_type: str | None, message: str, model: str) -> Exception:
     if "timeout" in kind or any(h in text for h in _TIMEOUT_HINTS):
         return AgentTimeout(detail, model)
     if "context_window" in kind or any(h in text for h in _CONTEXT_HINTS):
-        return litellm.ContextWindowExceededError(message=detail, llm_provider=PROVIDER, model=model)
+        return litellm.ContextWindowExceededError(
+            message=detail, llm_provider=PROVIDER, model=model
+        )
     return litellm.BadGatewayError(message=detail, llm_provider=PROVIDER, model=model)
 
 

@@ -26,9 +26,7 @@ async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
     if request.url.path in PUBLIC_PATHS:
         return UserAPIKeyAuth()
     if not api_key:
-        raise _unauthorized(
-            "Missing API key: send 'Authorization: Bearer <LITELLM_MASTER_KEY>'."
-        )
+        raise _unauthorized("Missing API key: send 'Authorization: Bearer <LITELLM_MASTER_KEY>'.")
     master_key = settings().master_key
     if not hmac.compare_digest(api_key.encode(), master_key.encode()):
         raise _unauthorized("Invalid API key.")

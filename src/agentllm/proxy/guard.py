@@ -31,8 +31,9 @@ def max_body_bytes() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY_BYTES
 
 
-def error_body(message: str, kind: str = "invalid_request_error", param: str | None = None,
-               code: int = 400) -> bytes:
+def error_body(
+    message: str, kind: str = "invalid_request_error", param: str | None = None, code: int = 400
+) -> bytes:
     """An OpenAI-format error body."""
     return json.dumps(
         {"error": {"message": message, "type": kind, "param": param, "code": str(code)}}
@@ -40,7 +41,7 @@ def error_body(message: str, kind: str = "invalid_request_error", param: str | N
 
 
 def check_chat_request(value: dict[str, Any]) -> str | None:
-    """Why a chat-completions body breaks the OpenAI schema where LiteLLM would crash, or ``None``."""
+    """Why a chat body breaks the OpenAI schema where LiteLLM would crash, or ``None``."""
     model = value.get("model")
     if not isinstance(model, str) or not model.strip():
         return "'model' is required and must be a non-empty string"
@@ -109,9 +110,15 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _reply(send, 413, error_body(
-                    f"request body is larger than the limit of {limit} bytes "
-                    "(AGENTLLM_MAX_BODY_BYTES)", code=413))
+                await _reply(
+                    send,
+                    413,
+                    error_body(
+                        f"request body is larger than the limit of {limit} bytes "
+                        "(AGENTLLM_MAX_BODY_BYTES)",
+                        code=413,
+                    ),
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -137,9 +144,14 @@ class RequestGuard:
 
 
 async def _reply(send: Send, status: int, body: bytes) -> None:
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

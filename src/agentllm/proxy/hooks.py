@@ -29,8 +29,9 @@ def key_variables(config_path: str) -> dict[str, str]:
 class MissingKeyCheck(CustomLogger):
     """Answer a request for a model whose API key is not configured with 401, not a 500."""
 
-    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: dict,
-                                  call_type: Any) -> dict:
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict, call_type: Any
+    ) -> dict:
         config_path = os.environ.get("CONFIG_FILE_PATH")
         model = data.get("model")
         if config_path and isinstance(model, str):
