@@ -63,6 +63,7 @@ def start_proxy(
         "AGENTLLM_DB_URL": f"sqlite:///{db_path}",
         "LITELLM_MASTER_KEY": MASTER_KEY,
         "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(extra_env or {}),
     }
     env.pop("GEMINI_API_KEY", None)

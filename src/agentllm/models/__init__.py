@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from agno.models.base import Model
@@ -51,11 +52,31 @@ def apply_params(model: Model, params: dict[str, Any]) -> Model:
     return model
 
 
+PYTHON_PREFIX = "python:"
+
+
+def python_model(spec: str) -> Model:
+    """An instance of the Agno ``Model`` subclass named by ``python:package.module:ClassName``."""
+    target = spec.removeprefix(PYTHON_PREFIX)
+    module_name, _, class_name = target.partition(":")
+    try:
+        model_class = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ModelConfigError(
+            f"cannot import model class {target!r}: {exc}. Use python:package.module:ClassName"
+        ) from exc
+    if not (isinstance(model_class, type) and issubclass(model_class, Model)):
+        raise ModelConfigError(f"{target!r} is not an Agno Model subclass")
+    return model_class()
+
+
 def build_model(default: str, **params: Any) -> Model:
     """The model agents run on: ``AGENTLLM_MODEL`` if set, else ``default`` unless no key exists.
 
     ``default`` is an Agno ``provider:model_id`` string; ``params`` are OpenAI sampling parameters
-    (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``).
+    (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``). ``AGENTLLM_MODEL`` may also be
+    ``echo`` (the offline model) or ``python:package.module:ClassName`` (any Agno ``Model``
+    subclass that can be built without arguments).
     """
     config = settings()
     spec = config.agent_model
@@ -63,6 +84,8 @@ def build_model(default: str, **params: Any) -> Model:
         spec = default
     if spec == OFFLINE_MODEL:
         model: Model = OfflineModel(delay=config.echo_delay)
+    elif spec.startswith(PYTHON_PREFIX):
+        model = python_model(spec)
     else:
         try:
             model = get_model(spec)  # type: ignore[assignment]

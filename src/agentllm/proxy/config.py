@@ -18,7 +18,8 @@ def agent_model_entries() -> list[dict[str, Any]]:
     return [
         {
             "model_name": f"{AGENT_PREFIX}{spec.name}",
-            "litellm_params": {"model": f"{AGENT_PREFIX}{spec.name}"},
+            # An agent run stores its turn, so it is never retried behind the client's back.
+            "litellm_params": {"model": f"{AGENT_PREFIX}{spec.name}", "num_retries": 0},
             "model_info": {"description": spec.description, "mode": "chat"},
         }
         for spec in agents.registry().values()
