@@ -88,7 +88,7 @@ def is_background_task(text: str) -> bool:
 def agent_name(model: str | None) -> str:
     """The agent a LiteLLM model name refers to: ``agno/release-manager`` -> ``release-manager``."""
     if not isinstance(model, str) or not model.strip():
-        raise RequestError("'model' is required, e.g. 'agno/release-manager'", "model")
+        raise RequestError("'model' names no agent: use 'agno/<agent>'", "model")
     name = model.strip()
     if name.startswith(f"{PROVIDER}/"):
         name = name[len(PROVIDER) + 1 :]

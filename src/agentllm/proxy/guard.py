@@ -45,6 +45,9 @@ def check_chat_request(value: dict[str, Any]) -> str | None:
     model = value.get("model")
     if not isinstance(model, str) or not model.strip():
         return "'model' is required and must be a non-empty string"
+    metadata = value.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return "'metadata' must be an object"
     messages = value.get("messages")
     if not isinstance(messages, list) or not messages:
         return "'messages' must be a non-empty list of messages"
