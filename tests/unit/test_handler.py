@@ -61,3 +61,34 @@ def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
         )
     with pytest.raises(litellm.NotFoundError):
         handler.prepare("agno/missing", [{"role": "user", "content": "x"}], {}, {})
+
+
+async def test_an_agent_can_set_its_own_timeout(monkeypatch):
+    from agno.agent import Agent
+
+    from agentllm import agents
+    from agentllm.agents import AgentSpec
+    from agentllm.models.offline import OfflineModel
+    from agentllm.provider.transformation import AgentTimeout
+
+    slow = AgentSpec(
+        name="slowpoke",
+        description="answers slowly",
+        factory=lambda **_: Agent(model=OfflineModel(delay=0.5)),
+        timeout=0.2,
+    )
+    monkeypatch.setattr(agents, "registry", lambda: {"slowpoke": slow})
+    handler = AgnoLLM(settings())
+    run = handler.prepare("agno/slowpoke", [{"role": "user", "content": "x"}], {}, {})
+    assert run.timeout == 0.2
+    with pytest.raises(AgentTimeout) as caught:
+        async for _ in handler._aevents(run):
+            pass
+    assert caught.value.status_code == 504
+
+
+def test_agents_without_their_own_timeout_use_the_global_one():
+    run = AgnoLLM(settings()).prepare(
+        "agno/release-manager", [{"role": "user", "content": "x"}], {}, {}
+    )
+    assert run.timeout == settings().request_timeout

@@ -38,12 +38,16 @@ class AgentSpec:
     name: str
     description: str
     factory: AgentFactory | Callable[..., Agent]
+    # Seconds a run of this agent may take; None: AGENTLLM_REQUEST_TIMEOUT.
+    timeout: float | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise ValueError(
                 f"agent name {self.name!r} must be lower-case letters, digits, '.', '_' or '-'"
             )
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"agent {self.name!r}: timeout must be positive seconds")
 
 
 def _builtin_specs() -> list[AgentSpec]:

@@ -70,6 +70,7 @@ class PreparedRun:
     identity: RequestIdentity
     agent: Agent
     model: str
+    timeout: float
 
     @property
     def session_id(self) -> str | None:
@@ -241,11 +242,15 @@ class AgnoLLM(CustomLLM):
             raise bad_request(exc, model) from None
         stateful = identity.chat_id is not None and not request.is_background_task
         try:
-            agent = self.agents.get(request.agent, request.params, stateful)
+            spec = agents.get_spec(request.agent)
         except KeyError:
             raise unknown_agent(request.agent, agents.agent_names()) from None
         return PreparedRun(
-            request=request, identity=identity, agent=agent, model=f"agno/{request.agent}"
+            request=request,
+            identity=identity,
+            agent=self.agents.get(request.agent, request.params, stateful),
+            model=f"agno/{request.agent}",
+            timeout=spec.timeout or self.config.request_timeout,
         )
 
     def _plan(self, run: PreparedRun) -> tuple[list[Message], dict[str, Any]]:
@@ -295,15 +300,15 @@ class AgnoLLM(CustomLLM):
         async with self.locks.hold(run.session_id):
             messages, kwargs = self._plan(run)
             try:
-                async with asyncio.timeout(self.config.request_timeout):
+                async with asyncio.timeout(run.timeout):
                     async for event in run.agent.arun(messages, **kwargs):
                         item = self._translate(event, run.model)
                         if item is not None:
                             yield item
             except TimeoutError:
                 raise AgentTimeout(
-                    f"agent {run.model!r} did not finish within {self.config.request_timeout:g} s "
-                    "(AGENTLLM_REQUEST_TIMEOUT)",
+                    f"agent {run.model!r} did not finish within {run.timeout:g} s "
+                    "(AGENTLLM_REQUEST_TIMEOUT, or the agent's own timeout)",
                     run.model,
                 ) from None
 
