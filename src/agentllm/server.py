@@ -71,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from agentllm.proxy.config import model_names, write_runtime_config
 
+    from agentllm import logs
+
+    logs.install_redaction([config.master_key, config.gemini_api_key or ""])
     runtime = write_runtime_config(args.config, args.runtime_config)
     os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
     print(banner(config, model_names(runtime), f"http://{host}:{port}"), flush=True)
@@ -79,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from agentllm.proxy.app import build_app
 
+    app = build_app()
+    logs.configure(args.log_level)  # after LiteLLM's import, which sets its own levels
     uvicorn.run(
-        build_app(),
+        app,
         host=host,
         port=port,
         log_level=args.log_level,

@@ -51,7 +51,10 @@ class Proxy:
 
 
 def start_proxy(
-    tmp: Path, extra_env: dict[str, str] | None = None, startup_timeout: float = 120
+    tmp: Path,
+    extra_env: dict[str, str] | None = None,
+    startup_timeout: float = 120,
+    args: tuple[str, ...] = (),
 ) -> Proxy:
     """Start ``agentllm`` with the offline model and a temporary database; wait until healthy."""
     port = free_port()
@@ -62,11 +65,11 @@ def start_proxy(
         "AGENTLLM_MODEL": "echo",
         "AGENTLLM_DB_URL": f"sqlite:///{db_path}",
         "LITELLM_MASTER_KEY": MASTER_KEY,
+        "GEMINI_API_KEY": "",
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(extra_env or {}),
     }
-    env.pop("GEMINI_API_KEY", None)
     log_path = tmp / "proxy.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(
@@ -80,6 +83,7 @@ def start_proxy(
             str(ROOT / "proxy_config.yaml"),
             "--runtime-config",
             str(tmp / "runtime.yaml"),
+            *args,
         ],
         cwd=tmp,
         env=env,
