@@ -69,9 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agentllm: config file {args.config} not found", file=sys.stderr)
         return 2
 
-    from agentllm.proxy.config import model_names, write_runtime_config
-
     from agentllm import logs
+    from agentllm.proxy.config import model_names, write_runtime_config
 
     logs.install_redaction([config.master_key, config.gemini_api_key or ""])
     runtime = write_runtime_config(args.config, args.runtime_config)
