@@ -187,8 +187,9 @@ def test_gemini_without_key_gets_a_clear_401(client):
     assert "GEMINI_API_KEY" in str(caught.value)
 
 
-def test_liveliness_needs_no_key(proxy):
-    assert httpx.get(f"{proxy.url}/health/liveliness", timeout=10).status_code == 200
+@pytest.mark.parametrize("path", ["/health/liveliness", "/health/readiness"])
+def test_health_checks_need_no_key(proxy, path):
+    assert httpx.get(f"{proxy.url}{path}", timeout=30).status_code == 200
 
 
 def test_request_system_message_follows_the_agents_instructions(proxy, client):

@@ -1,0 +1,88 @@
+"""Settings from the environment and .env, and the start-up banner."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentllm import config
+from agentllm.server import banner
+
+VARIABLES = [
+    "GEMINI_API_KEY",
+    "LITELLM_MASTER_KEY",
+    "AGENTLLM_MODEL",
+    "AGENTLLM_DB_URL",
+    "HOST",
+    "PORT",
+    "AGENTLLM_REQUEST_TIMEOUT",
+    "AGENTLLM_TRUST_OPENWEBUI_HEADERS",
+    "AGENTLLM_ECHO_DELAY",
+]
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "_dotenv_loaded", False)
+    return tmp_path
+
+
+def test_defaults_without_any_configuration(clean_env):
+    s = config.settings()
+    assert s.master_key == config.DEFAULT_MASTER_KEY
+    assert s.agent_model == "echo" and s.uses_offline_model
+    assert s.db_url == "sqlite:///tmp/agno_sessions.db"
+    assert (s.host, s.port) == ("127.0.0.1", 8890)
+    assert s.trust_openwebui_headers is True
+
+
+def test_gemini_key_selects_gemini_by_default(clean_env, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", "AIza-test")
+    s = config.settings()
+    assert s.agent_model == "google:gemini-2.5-flash" and not s.uses_offline_model
+
+
+def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
+    (clean_env / ".env").write_text(
+        "LITELLM_MASTER_KEY=from-dotenv\nAGENTLLM_MODEL=openai:gpt-4o-mini\nPORT=9001\n"
+    )
+    monkeypatch.setenv("PORT", "9002")
+    s = config.settings()
+    assert s.master_key == "from-dotenv"
+    assert s.agent_model == "openai:gpt-4o-mini"
+    assert s.port == 9002
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "eighty"),
+        ("PORT", "0"),
+        ("AGENTLLM_REQUEST_TIMEOUT", "-1"),
+        ("AGENTLLM_REQUEST_TIMEOUT", "soon"),
+        ("AGENTLLM_ECHO_DELAY", "-0.5"),
+    ],
+)
+def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=name):
+        config.settings()
+
+
+def test_banner_says_where_everything_is(clean_env):
+    text = banner(
+        config.settings(), ["agno/release-manager", "gemini-2.5-pro"], "http://127.0.0.1:8890"
+    )
+    assert "http://127.0.0.1:8890/v1" in text
+    assert "agno/release-manager, gemini-2.5-pro" in text
+    assert "SQLite at tmp/agno_sessions.db" in text
+    assert "offline model" in text and "GEMINI_API_KEY" in text
+    assert config.DEFAULT_MASTER_KEY not in text
+
+
+def test_banner_hides_database_passwords(clean_env, monkeypatch):
+    monkeypatch.setenv("AGENTLLM_DB_URL", "postgresql://agno:s3cret@db.internal:5432/agno")
+    text = banner(config.settings(), [], "http://127.0.0.1:8890")
+    assert "s3cret" not in text and "db.internal:5432/agno" in text
