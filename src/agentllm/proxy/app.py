@@ -6,9 +6,13 @@ from typing import Any
 
 
 def build_app() -> Any:
-    """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard."""
+    """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard.
+
+    Under ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag probe wraps it too.
+    """
     from litellm.proxy.proxy_server import app
 
     from agentllm.proxy.guard import RequestGuard
+    from agentllm.proxy.lag import with_lag_probe
 
-    return RequestGuard(app)
+    return with_lag_probe(RequestGuard(app))
