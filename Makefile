@@ -37,5 +37,9 @@ lint: install
 format: install
 	$(NOX) -s format
 
+# About 8 minutes: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
+bench: install
+	$(NOX) -s bench
+
 clean:
 	rm -rf .venv .tools .nox .pytest_cache .mypy_cache .ruff_cache tmp

@@ -1,0 +1,87 @@
+"""``make bench`` in smoke mode: the harness runs end to end and its report is well formed.
+
+Only the shape of the report is checked here; speed is never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.integration.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+SCENARIOS = ["non_streaming", "streaming", "conversation", "soak", "memory"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    markdown = out / "BENCHMARKS.md"
+    markdown.write_text("# Benchmarks\n\nWritten by hand, kept.\n")
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    command = [sys.executable, "-m", "benchmarks.run", "--smoke"]
+    command += ["--markdown", str(markdown), "--json", str(out / "bench.json")]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((out / "bench.json").read_text()), markdown.read_text()
+
+
+def test_smoke_run_reports_every_scenario_with_machine_and_versions(report):
+    data, _ = report
+    assert data["meta"]["smoke"] is True
+    assert data["meta"]["command"].startswith("python -m benchmarks.run --smoke")
+    assert {"date", "cpus", "python", "versions"} <= set(data["meta"])
+    assert set(data["meta"]["versions"]) >= {"litellm", "agno"}
+    assert list(data["scenarios"]) == SCENARIOS
+
+
+def test_both_sides_answer_every_request_and_streams_carry_content(report):
+    scenarios = report[0]["scenarios"]
+    for name in ("non_streaming", "streaming"):
+        for side in ("native", "agent"):
+            result = scenarios[name][side]
+            assert result["requests"] > 0 and result["errors"] == 0, (name, side, result)
+            assert {"p50", "p95", "p99"} <= set(result["latency_ms"])
+    for side in ("native", "agent"):
+        assert scenarios["streaming"][side]["ttft_ms"]["p50"] > 0
+    # Both replies stream about the same number of chunks, so the comparison is fair.
+    native, agent = (scenarios["streaming"][s]["chunks_mean"] for s in ("native", "agent"))
+    assert abs(native - agent) <= 2
+    assert isinstance(scenarios["streaming"]["rps_ratio"], float)
+
+
+def test_conversation_soak_and_memory_report_their_measures(report):
+    scenarios = report[0]["scenarios"]
+    conversation = scenarios["conversation"]["agent"]
+    assert conversation["errors"] == 0 and conversation["last_over_first"] > 0
+    soak = scenarios["soak"]["agent"]
+    assert soak["errors"] == 0
+    assert soak["event_loop_lag"]["samples"] > 0
+    assert {"p50_ms", "p95_ms", "p99_ms", "max_ms"} <= set(soak["event_loop_lag"])
+    memory = scenarios["memory"]
+    assert memory["agent"]["errors"] == 0
+    assert len(memory["rss_mb"]) >= 2
+    assert isinstance(memory["rss_growth_mb"], float)
+
+
+def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report):
+    _, markdown = report
+    assert markdown.startswith("# Benchmarks\n\nWritten by hand, kept.\n")
+    start, end = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+    assert markdown.count(start) == 1 and markdown.count(end) == 1
+    block = markdown.split(start, 1)[1].split(end, 1)[0]
+    for heading in (
+        "### 1. Non-streaming",
+        "### 2. Streaming",
+        "### 3. One conversation",
+        "### 4.",
+        "### 5.",
+    ):
+        assert heading in block
+    assert "python -m benchmarks.run --smoke" in block
