@@ -44,7 +44,9 @@ def install_redaction(secrets: Iterable[str]) -> None:
         except Exception:  # a malformed record: leave it to the handler to report
             return record
         cleaned = redact(message, known)
-        if cleaned != message or record.args:
+        if cleaned != message:
+            # Only records that carried a secret are rewritten: formatters that read
+            # ``record.args`` (uvicorn's access log unpacks it) keep working for all others.
             record.msg, record.args = cleaned, None
         return record
 

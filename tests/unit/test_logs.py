@@ -47,3 +47,24 @@ def test_records_from_any_logger_are_redacted(caplog):
         logging.setLogRecordFactory(previous)
     assert "my-master-key-value" not in caplog.text and "zzz" not in caplog.text
     assert logs.REDACTED in caplog.text
+
+
+def test_records_without_secrets_keep_their_args_for_uvicorn_access_log():
+    from uvicorn.logging import AccessFormatter
+
+    previous = logging.getLogRecordFactory()
+    logs.install_redaction(["my-master-key-value"])
+    try:
+        record = logging.getLogger("uvicorn.access").makeRecord(
+            "uvicorn.access",
+            logging.INFO,
+            __file__,
+            1,
+            '%s - "%s %s HTTP/%s" %d',
+            ("127.0.0.1:5000", "POST", "/v1/chat/completions", "1.1", 200),
+            None,
+        )
+    finally:
+        logging.setLogRecordFactory(previous)
+    line = AccessFormatter("%(client_addr)s %(request_line)s %(status_code)s").format(record)
+    assert line.startswith("127.0.0.1:5000 POST /v1/chat/completions HTTP/1.1 200")
