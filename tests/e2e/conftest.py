@@ -1,0 +1,193 @@
+"""Fixtures for the browser tests: the real proxy, a real Open WebUI, headless Chromium.
+
+Run them with ``make e2e`` (nox session ``e2e``): it installs Open WebUI into ``.ui-venv/`` and
+runs pytest with the ``playwright`` package. Chromium comes from the system (Debian's
+``chromium``), found on ``PATH`` or through ``AGENTLLM_CHROMIUM``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e import openwebui
+from tests.integration.conftest import Proxy, free_port, start_proxy, stop_proxy
+
+ROOT = Path(__file__).resolve().parents[2]
+MEASUREMENTS = ROOT / "tmp" / "e2e" / "measurements.json"
+SCREENSHOTS = ROOT / "docs" / "img"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+measured: dict[str, float] = {}
+
+
+@dataclass
+class OpenWebUI:
+    """A running Open WebUI and the admin account the tests signed up."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen = field(repr=False)
+    token: str = ""
+    user_id: str = ""
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        if int(fields.get("Pid", "0")) == pid or int(fields.get("PPid", "0")) == pid:
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total / 1024
+
+
+def start_open_webui(tmp: Path, proxy: Proxy, startup_timeout: float = 240) -> OpenWebUI:
+    """Start Open WebUI offline against ``proxy`` on a free loopback port; wait until healthy."""
+    executable = openwebui.open_webui_bin()
+    if not executable.exists():
+        pytest.fail(f"{executable} is missing: run `make e2e` (or `uv run nox -s e2e`)")
+    data_dir = tmp / "open-webui-data"
+    port = free_port()
+    log_path = tmp / "open-webui.log"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        openwebui.serve_command("127.0.0.1", port),
+        env=openwebui.offline_env(proxy.base_url, proxy.key, data_dir),
+        cwd=tmp,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    while time.monotonic() - started < startup_timeout:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"open-webui exited with {process.returncode}:\n{log_path.read_text()}"
+            )
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                measured["open_webui_startup_s"] = round(time.monotonic() - started, 1)
+                return OpenWebUI(url=url, log_path=log_path, process=process)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    stop_open_webui(process)
+    raise RuntimeError(f"open-webui not healthy after {startup_timeout} s:\n{log_path.read_text()}")
+
+
+def stop_open_webui(process: subprocess.Popen) -> None:
+    """SIGTERM Open WebUI's process group (it may start workers), then kill what is left."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def chromium_path() -> str:
+    found = os.environ.get("AGENTLLM_CHROMIUM") or shutil.which("chromium")
+    found = found or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("no Chromium: `apt-get install chromium`, or set AGENTLLM_CHROMIUM")
+    return found
+
+
+@pytest.fixture(scope="session")
+def proxy(tmp_path_factory) -> Iterator[Proxy]:
+    running = start_proxy(tmp_path_factory.mktemp("proxy"))
+    yield running
+    stop_proxy(running)
+
+
+@pytest.fixture(scope="session")
+def open_webui(proxy, tmp_path_factory) -> Iterator[OpenWebUI]:
+    ui = start_open_webui(tmp_path_factory.mktemp("open-webui"), proxy)
+    try:
+        # The first account on a fresh Open WebUI becomes its admin.
+        reply = httpx.post(
+            f"{ui.url}/api/v1/auths/signup",
+            json={"name": "Alice", "email": "alice@example.com", "password": "e2e-Passw0rd!"},
+            timeout=60,
+        )
+        reply.raise_for_status()
+        account = reply.json()
+        assert account["role"] == "admin"
+        ui.token, ui.user_id = account["token"], account["id"]
+        yield ui
+    finally:
+        measured["open_webui_rss_mb"] = round(rss_mb(ui.process.pid))
+        stop_open_webui(ui.process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, open_webui):
+    """A browser tab logged in as the admin, on a new chat."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(f"{open_webui.url}/auth", wait_until="domcontentloaded")
+    tab.evaluate("token => { localStorage.token = token }", open_webui.token)
+    # Not "networkidle": Open WebUI keeps a socket.io connection open, so it never settles.
+    tab.goto(f"{open_webui.url}/", wait_until="domcontentloaded")
+    tab.wait_for_selector("#chat-input")
+    dismiss = tab.get_by_role("button", name="Okay, Let's Go!")
+    # The release-notes dialog shows only on an account's first visit.
+    with contextlib.suppress(Exception):
+        dismiss.click(timeout=5_000)
+    yield tab
+    context.close()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if measured:
+        MEASUREMENTS.parent.mkdir(parents=True, exist_ok=True)
+        MEASUREMENTS.write_text(json.dumps(measured, indent=2) + "\n")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if measured:
+        terminalreporter.write_line(f"e2e measurements: {json.dumps(measured)}")

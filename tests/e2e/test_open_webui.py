@@ -1,0 +1,214 @@
+"""Open WebUI in a real browser, in front of the real proxy and the offline model.
+
+The offline model answers ``echo: <last message>`` and ``context: <every user message the agent
+received, joined by " | ">``, so the page itself shows what the agent saw.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from agno.db.base import SessionType
+from agno.db.sqlite import SqliteDb
+from playwright.sync_api import Page, expect
+
+from agentllm.provider.identity import RequestIdentity
+
+AGENT = "agno/release-manager"
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots land in tmp/ unless asked for elsewhere: `AGENTLLM_E2E_SCREENSHOTS=docs/img make e2e`
+# refreshes the README's pictures.
+SCREENSHOTS = ROOT / os.environ.get("AGENTLLM_E2E_SCREENSHOTS", "tmp/e2e/screenshots")
+
+
+# helpers ----------------------------------------------------------------------------------------
+
+
+def pick_agent(page: Page) -> None:
+    page.click("#model-selector-model-button")
+    page.fill('input[placeholder="Search a model"]', "release-manager")
+    page.click(f'button[role=option][data-value="{AGENT}"]')
+    expect(page.locator("#model-selector-model-button")).to_have_attribute(
+        "aria-label", f"Selected model: {AGENT}"
+    )
+
+
+def replies(page: Page):
+    return page.locator('[id="response-content-container"]')
+
+
+def wait_for_reply(page: Page, count: int, context: list[str]) -> list[str]:
+    """Wait until the ``count``-th reply has finished streaming; return its ``context`` items."""
+    reply = replies(page).nth(count - 1)
+    expect(reply).to_contain_text(f"context: {' | '.join(context)}", timeout=60_000)
+    # Action buttons appear under a reply once it is complete.
+    expect(page.get_by_role("button", name="Regenerate").last).to_be_visible()
+    return context_of(reply.inner_text())
+
+
+def context_of(text: str) -> list[str]:
+    lines = [line for line in text.splitlines() if line.startswith("context: ")]
+    assert len(lines) == 1, f"expected one context line in {text!r}"
+    return lines[0].removeprefix("context: ").split(" | ")
+
+
+def send(page: Page, text: str) -> None:
+    page.click("#chat-input")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def chat_id(page: Page) -> str:
+    page.wait_for_url(re.compile(r".*/c/[^/]+$"))
+    return page.url.rstrip("/").rsplit("/", 1)[1]
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def stored_user_messages(proxy, user_id: str, chat: str) -> list[str]:
+    """User messages of the chat's completed, non-superseded runs in the proxy's store."""
+    db = SqliteDb(db_file=str(proxy.db_path))
+    session_id = RequestIdentity(user_id, chat).session_id_for("release-manager")
+    session = db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
+    found = []
+    for run in getattr(session, "runs", None) or []:
+        if run.status.value in ("RUNNING", "COMPLETED"):
+            found += [
+                m.get_content_string()
+                for m in run.messages or []
+                if m.role == "user" and not m.from_history
+            ]
+    return found
+
+
+def wait_stored(proxy, user_id: str, chat: str, expected: list[str]) -> None:
+    """The proxy stores a turn as its stream ends: give it a moment after the page shows it."""
+    deadline = time.monotonic() + 15
+    while (found := stored_user_messages(proxy, user_id, chat)) != expected:
+        assert time.monotonic() < deadline, f"stored {found}, expected {expected}"
+        time.sleep(0.2)
+
+
+def every_stored_message(proxy) -> list[str]:
+    """Every message of every run of every conversation in the proxy's store."""
+    db = SqliteDb(db_file=str(proxy.db_path))
+    found = []
+    for session in db.get_sessions(session_type=SessionType.AGENT) or []:
+        for run in getattr(session, "runs", None) or []:
+            found += [m.get_content_string() for m in run.messages or []]
+    return found
+
+
+def chat_requests(proxy) -> int:
+    """How many chat completion requests reached the proxy (from its access log)."""
+    return proxy.log().count('"POST /v1/chat/completions')
+
+
+# tests ------------------------------------------------------------------------------------------
+
+
+def test_agent_is_listed_with_open_webui_builtin_tools_off(open_webui):
+    with open_webui.api() as api:
+        models = {m["id"]: m for m in api.get("/api/models").raise_for_status().json()["data"]}
+    assert AGENT in models
+    capabilities = (models[AGENT].get("info") or {}).get("meta", {}).get("capabilities", {})
+    assert capabilities.get("builtin_tools") is False
+
+
+def test_two_turns_in_one_chat_reach_the_agent_once_each(page, open_webui, proxy):
+    pick_agent(page)
+    send(page, "alpha plan the release")
+    assert wait_for_reply(page, 1, ["alpha plan the release"]) == ["alpha plan the release"]
+    chat = chat_id(page)
+    send(page, "beta write the checklist")
+    assert wait_for_reply(page, 2, ["alpha plan the release", "beta write the checklist"]) == [
+        "alpha plan the release",
+        "beta write the checklist",
+    ]
+    screenshot(page, "open-webui-chat.png")
+
+    wait_stored(
+        proxy,
+        open_webui.user_id,
+        chat,
+        [
+            "alpha plan the release",
+            "beta write the checklist",
+        ],
+    )
+    # Open WebUI's title, tag and follow-up requests reached the proxy, but none was stored.
+    assert chat_requests(proxy) > 2
+    assert not [m for m in every_stored_message(proxy) if m and "### Task:" in m]
+
+
+def test_second_chat_does_not_see_the_first(page, open_webui, proxy):
+    pick_agent(page)
+    send(page, "gamma first chat")
+    assert wait_for_reply(page, 1, ["gamma first chat"]) == ["gamma first chat"]
+    first = chat_id(page)
+
+    page.locator('[aria-label="New Chat"]').locator("visible=true").first.click()
+    expect(replies(page)).to_have_count(0)
+    send(page, "delta second chat")
+    assert wait_for_reply(page, 1, ["delta second chat"]) == ["delta second chat"]
+    second = chat_id(page)
+
+    assert second != first
+    wait_stored(proxy, open_webui.user_id, second, ["delta second chat"])
+    wait_stored(proxy, open_webui.user_id, first, ["gamma first chat"])
+
+
+def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy):
+    pick_agent(page)
+    send(page, "epsilon draft notes")
+    wait_for_reply(page, 1, ["epsilon draft notes"])
+    chat = chat_id(page)
+    send(page, "zeta bump version")
+    wait_for_reply(page, 2, ["epsilon draft notes", "zeta bump version"])
+    before = chat_requests(proxy)
+
+    # Regenerate opens a menu (try again, add details, more concise, or a suggestion).
+    page.get_by_role("button", name="Regenerate").last.click()
+    page.get_by_role("button", name="Try Again").click()
+    # Open WebUI keeps both answers and shows the new one as "2/2".
+    expect(page.get_by_text(re.compile(r"^\s*2\s*/\s*2\s*$")).last).to_be_visible(timeout=60_000)
+    assert wait_for_reply(page, 2, ["epsilon draft notes", "zeta bump version"]) == [
+        "epsilon draft notes",
+        "zeta bump version",
+    ]
+    assert chat_requests(proxy) > before
+    screenshot(page, "open-webui-regenerate.png")
+    wait_stored(
+        proxy,
+        open_webui.user_id,
+        chat,
+        [
+            "epsilon draft notes",
+            "zeta bump version",
+        ],
+    )
+
+    send(page, "eta after regenerate")
+    assert wait_for_reply(
+        page, 3, ["epsilon draft notes", "zeta bump version", "eta after regenerate"]
+    ) == [
+        "epsilon draft notes",
+        "zeta bump version",
+        "eta after regenerate",
+    ]
+    wait_stored(
+        proxy,
+        open_webui.user_id,
+        chat,
+        [
+            "epsilon draft notes",
+            "zeta bump version",
+            "eta after regenerate",
+        ],
+    )
