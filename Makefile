@@ -9,7 +9,7 @@ PYTHON ?= python3
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 NOX := $(UV) run --frozen nox
 
-.PHONY: serve test unit integration lint format bench install clean
+.PHONY: serve test unit integration lint format bench install clean ui e2e
 
 $(CURDIR)/.tools/bin/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -41,5 +41,14 @@ format: install
 bench: install
 	$(NOX) -s bench
 
+# Open WebUI on http://127.0.0.1:3000 without containers (installed into .ui-venv/ first);
+# start the proxy with `make serve` in another terminal.
+ui: install
+	$(NOX) -s ui
+
+# Browser test: real Open WebUI + real proxy + headless Chromium (`apt-get install chromium`).
+e2e: install
+	$(NOX) -s e2e
+
 clean:
-	rm -rf .venv .tools .nox .pytest_cache .mypy_cache .ruff_cache tmp
+	rm -rf .venv .ui-venv .tools .nox .pytest_cache .mypy_cache .ruff_cache tmp
