@@ -55,7 +55,7 @@ def format(session: nox.Session) -> None:
 PLAYWRIGHT = "playwright==1.65.2"
 COMPOSE_HINT = (
     "Neither `docker compose` nor `podman compose` (nor podman-compose) is available. Install "
-    "Docker (with the compose plugin) or Podman, or use the no-container path: `make ui`."
+    "Docker (with the compose plugin) or Podman, or use the no-container path: `make ui`"
 )
 
 
