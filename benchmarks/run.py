@@ -127,7 +127,9 @@ class Proxy:
 
 
 @contextmanager
-def running_proxy(workdir: Path, startup_timeout: float = 120) -> Iterator[Proxy]:
+def running_proxy(
+    workdir: Path, startup_timeout: float = 120, write_bytecode: bool = True
+) -> Iterator[Proxy]:
     """The real ``agentllm`` server on a loopback port, offline model, SQLite in ``workdir``."""
     port = free_port()
     env = {
@@ -142,7 +144,8 @@ def running_proxy(workdir: Path, startup_timeout: float = 120) -> Iterator[Proxy
     env.pop("GEMINI_API_KEY", None)
     # Measure as installed: with PYTHONDONTWRITEBYTECODE (set in some sandboxes) LiteLLM recompiles
     # a module on every request (its auth retries an import that fails without OpenTelemetry).
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     log_path = workdir / "proxy.log"
     command = [sys.executable, "-m", "agentllm.server", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--config", str(CONFIG), "--runtime-config", str(workdir / "runtime.yaml")]
@@ -457,11 +460,13 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(sizes: Sizes, scenarios: list[str], meta: dict[str, Any]) -> Report:
+async def run(
+    sizes: Sizes, scenarios: list[str], meta: dict[str, Any], write_bytecode: bool = True
+) -> Report:
     report = Report(sizes=sizes, meta=meta)
     with (
         tempfile.TemporaryDirectory(prefix="agentllm-bench-") as tmp,
-        running_proxy(Path(tmp)) as proxy,
+        running_proxy(Path(tmp), write_bytecode=write_bytecode) as proxy,
     ):
         timeout = aiohttp.ClientTimeout(total=120)
         connector = aiohttp.TCPConnector(limit=max(sizes.concurrency, sizes.soak_streams))
@@ -531,6 +536,8 @@ def markdown(report: Report, command: str) -> str:
         f"{versions}.",
         "",
     ]
+    if not m.get("proxy_writes_bytecode", True):
+        lines[-1:-1] = ["Proxy run with PYTHONDONTWRITEBYTECODE=1 (the sandbox's slower floor)."]
     sc = report.scenarios
     titles = {
         "non_streaming": "1. Non-streaming",
@@ -636,6 +643,11 @@ def main(argv: list[str] | None = None) -> int:
         default="non_streaming,streaming,conversation,soak,memory",
         help="comma-separated subset (default: all)",
     )
+    parser.add_argument(
+        "--keep-dont-write-bytecode",
+        action="store_true",
+        help="pass PYTHONDONTWRITEBYTECODE on to the proxy (reproduces the sandbox's slower floor)",
+    )
     args = parser.parse_args(argv)
     command = "python -m benchmarks.run" + (
         " " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -644,7 +656,10 @@ def main(argv: list[str] | None = None) -> int:
     sizes = SMOKE if args.smoke else FULL
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     meta = machine() | {"command": command, "smoke": args.smoke}
-    report = asyncio.run(run(sizes, scenarios, meta))
+    meta["proxy_writes_bytecode"] = not (
+        args.keep_dont_write_bytecode and bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    )
+    report = asyncio.run(run(sizes, scenarios, meta, not args.keep_dont_write_bytecode))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agentllm.provider.conversation import Plan, StoredRun, reconcile
+from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
 from agentllm.provider.transformation import Turn
 
 U1, A1, U2, A2, U3 = (
@@ -55,3 +55,9 @@ def test_full_history_client_sending_one_message_starts_the_conversation_over():
     assert reconcile([RUN1, RUN2], (), full_history=True) == Plan(
         use_stored_history=False, superseded=("r1", "r2")
     )
+
+
+def test_the_store_is_read_only_when_the_client_sent_history_or_always_sends_it():
+    assert not needs_stored_runs(())
+    assert needs_stored_runs((), full_history=True)
+    assert needs_stored_runs((U1, A1))

@@ -45,6 +45,11 @@ def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool
     return all(_same(t, history[start + i]) for i, t in enumerate(turns))
 
 
+def needs_stored_runs(history: Sequence[Turn], full_history: bool = False) -> bool:
+    """Whether ``reconcile`` looks at the stored runs: not for a newest-message-only request."""
+    return bool(history) or full_history
+
+
 def reconcile(
     stored: Iterable[StoredRun], history: Sequence[Turn], full_history: bool = False
 ) -> Plan:
@@ -57,9 +62,9 @@ def reconcile(
     every run after it are superseded; the client's remaining turns are recorded with this run,
     so later turns that send only the newest message follow the client's version.
     """
-    runs = list(stored)
-    if not history and not full_history:
+    if not needs_stored_runs(history, full_history):
         return Plan(use_stored_history=True)
+    runs = list(stored)
     position = 0
     kept = 0
     for run in runs:

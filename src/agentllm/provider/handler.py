@@ -29,7 +29,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from agentllm import agents
 from agentllm.config import Settings, settings
-from agentllm.provider.conversation import Plan, StoredRun, reconcile
+from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
 from agentllm.provider.identity import RequestIdentity, parse_identity
 from agentllm.provider.transformation import (
     AgentTimeout,
@@ -259,8 +259,14 @@ class AgnoLLM(CustomLLM):
         if session_id is None:
             plan = Plan(use_stored_history=False, record=request.history)
         else:
-            stored = stored_runs(run.agent, session_id, run.identity.user_id)
-            plan = reconcile(stored, request.history, run.identity.sends_full_history)
+            full = run.identity.sends_full_history
+            # Reading the store is skipped when the plan cannot depend on it (Agno reads it anyway).
+            stored = (
+                stored_runs(run.agent, session_id, run.identity.user_id)
+                if needs_stored_runs(request.history, full)
+                else []
+            )
+            plan = reconcile(stored, request.history, full)
             mark_superseded(run.agent, session_id, run.identity.user_id, plan.superseded)
         kwargs: dict[str, Any] = {
             "stream": True,
