@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.e2e import openwebui
+from tests.e2e.recorder import Recorder
 from tests.integration.conftest import Proxy, free_port, start_proxy, stop_proxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +73,8 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def start_open_webui(tmp: Path, proxy: Proxy, startup_timeout: float = 240) -> OpenWebUI:
-    """Start Open WebUI offline against ``proxy`` on a free loopback port; wait until healthy."""
+def start_open_webui(tmp: Path, base_url: str, key: str, startup_timeout: float = 240) -> OpenWebUI:
+    """Start Open WebUI offline against ``base_url`` on a free loopback port; wait until healthy."""
     executable = openwebui.open_webui_bin()
     if not executable.exists():
         pytest.fail(f"{executable} is missing: run `make e2e` (or `uv run nox -s e2e`)")
@@ -83,7 +84,7 @@ def start_open_webui(tmp: Path, proxy: Proxy, startup_timeout: float = 240) -> O
     started = time.monotonic()
     process = subprocess.Popen(
         openwebui.serve_command("127.0.0.1", port),
-        env=openwebui.offline_env(proxy.base_url, proxy.key, data_dir),
+        env=openwebui.offline_env(base_url, key, data_dir),
         cwd=tmp,
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
@@ -134,8 +135,16 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
 
 
 @pytest.fixture(scope="session")
-def open_webui(proxy, tmp_path_factory) -> Iterator[OpenWebUI]:
-    ui = start_open_webui(tmp_path_factory.mktemp("open-webui"), proxy)
+def recorder(proxy) -> Iterator[Recorder]:
+    """What Open WebUI sends to the proxy, request by request."""
+    running = Recorder(proxy.url).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def open_webui(proxy, recorder, tmp_path_factory) -> Iterator[OpenWebUI]:
+    ui = start_open_webui(tmp_path_factory.mktemp("open-webui"), f"{recorder.url}/v1", proxy.key)
     try:
         # The first account on a fresh Open WebUI becomes its admin.
         reply = httpx.post(

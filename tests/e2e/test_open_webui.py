@@ -105,9 +105,13 @@ def every_stored_message(proxy) -> list[str]:
     return found
 
 
-def chat_requests(proxy) -> int:
-    """How many chat completion requests reached the proxy (from its access log)."""
-    return proxy.log().count('"POST /v1/chat/completions')
+def turns_of(recorder, chat: str) -> list:
+    """The chat requests Open WebUI sent for ``chat`` that were turns, not background tasks."""
+    return [
+        r
+        for r in recorder.chats()
+        if r.headers.get("x-openwebui-chat-id") == chat and not r.is_background_task
+    ]
 
 
 # tests ------------------------------------------------------------------------------------------
@@ -121,7 +125,7 @@ def test_agent_is_listed_with_open_webui_builtin_tools_off(open_webui):
     assert capabilities.get("builtin_tools") is False
 
 
-def test_two_turns_in_one_chat_reach_the_agent_once_each(page, open_webui, proxy):
+def test_two_turns_in_one_chat_reach_the_agent_once_each(page, open_webui, proxy, recorder):
     pick_agent(page)
     send(page, "alpha plan the release")
     assert wait_for_reply(page, 1, ["alpha plan the release"]) == ["alpha plan the release"]
@@ -142,8 +146,16 @@ def test_two_turns_in_one_chat_reach_the_agent_once_each(page, open_webui, proxy
             "beta write the checklist",
         ],
     )
+    turns = turns_of(recorder, chat)
+    assert len(turns) == 2
+    for turn in turns:
+        assert turn.body["stream"] is True
+        assert turn.headers["x-openwebui-user-id"] == open_webui.user_id
+        assert not turn.body.get("tools"), "Open WebUI's built-in tools should be off"
     # Open WebUI's title, tag and follow-up requests reached the proxy, but none was stored.
-    assert chat_requests(proxy) > 2
+    tasks = [r for r in recorder.chats() if r.is_background_task]
+    assert tasks
+    assert all(r.body.get("stream") is not True for r in tasks)
     assert not [m for m in every_stored_message(proxy) if m and "### Task:" in m]
 
 
@@ -164,14 +176,13 @@ def test_second_chat_does_not_see_the_first(page, open_webui, proxy):
     wait_stored(proxy, open_webui.user_id, first, ["gamma first chat"])
 
 
-def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy):
+def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy, recorder):
     pick_agent(page)
     send(page, "epsilon draft notes")
     wait_for_reply(page, 1, ["epsilon draft notes"])
     chat = chat_id(page)
     send(page, "zeta bump version")
     wait_for_reply(page, 2, ["epsilon draft notes", "zeta bump version"])
-    before = chat_requests(proxy)
 
     # Regenerate opens a menu (try again, add details, more concise, or a suggestion).
     page.get_by_role("button", name="Regenerate").last.click()
@@ -182,7 +193,14 @@ def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy):
         "epsilon draft notes",
         "zeta bump version",
     ]
-    assert chat_requests(proxy) > before
+    regenerated = turns_of(recorder, chat)[-1]
+    # Open WebUI sends the history again, up to the question being answered anew.
+    assert [m["role"] for m in regenerated.body["messages"] if m["role"] != "system"] == [
+        "user",
+        "assistant",
+        "user",
+    ]
+    assert len(turns_of(recorder, chat)) == 3
     screenshot(page, "open-webui-regenerate.png")
     wait_stored(
         proxy,
