@@ -44,8 +44,9 @@ def wait_for_reply(page: Page, count: int, context: list[str]) -> list[str]:
     """Wait until the ``count``-th reply has finished streaming; return its ``context`` items."""
     reply = replies(page).nth(count - 1)
     expect(reply).to_contain_text(f"context: {' | '.join(context)}", timeout=60_000)
-    # Action buttons appear under a reply once it is complete.
-    expect(page.get_by_role("button", name="Regenerate").last).to_be_visible()
+    # A reply's own action buttons appear under it once it is complete.
+    message = reply.locator("xpath=ancestor::div[starts-with(@id, 'message-')][1]")
+    expect(message.get_by_role("button", name="Regenerate")).to_be_visible()
     return context_of(reply.inner_text())
 
 
@@ -68,6 +69,7 @@ def chat_id(page: Page) -> str:
 
 def screenshot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1_000)  # let the streamed words finish fading in
     page.screenshot(path=str(SCREENSHOTS / name))
 
 
