@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import litellm
 import pytest
 
@@ -92,3 +94,35 @@ def test_agents_without_their_own_timeout_use_the_global_one():
         "agno/release-manager", [{"role": "user", "content": "x"}], {}, {}
     )
     assert run.timeout == settings().request_timeout
+
+
+@pytest.mark.parametrize("cue", ["hang", "fail:midstream"])
+async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue):
+    from agno.agent import Agent
+
+    from agentllm import agents
+    from agentllm.agents import AgentSpec
+    from tests.support.scripted_model import ScriptedModel
+
+    spec = AgentSpec(
+        name="scripted",
+        description="fails on cue",
+        factory=lambda **_: Agent(model=ScriptedModel()),
+        timeout=0.3,
+    )
+    monkeypatch.setattr(agents, "registry", lambda: {"scripted": spec})
+    handler = AgnoLLM(settings())
+    run = handler.prepare("agno/scripted", [{"role": "user", "content": cue}], {}, {})
+    with pytest.raises((litellm.Timeout, litellm.BadGatewayError)):
+        async for _ in handler._aevents(run):
+            pass
+    # Generators Agno abandoned are closed by short-lived clean-up tasks; give them a moment,
+    # then nothing of the run may still be pending (a hanging model call would be).
+    for _ in range(50):
+        leftover = [
+            t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
+        ]
+        if not leftover:
+            break
+        await asyncio.sleep(0.02)
+    assert leftover == []

@@ -305,9 +305,10 @@ class AgnoLLM(CustomLLM):
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
         async with self.locks.hold(run.session_id):
             messages, kwargs = self._plan(run)
+            stream = run.agent.arun(messages, **kwargs)
             try:
                 async with asyncio.timeout(run.timeout):
-                    async for event in run.agent.arun(messages, **kwargs):
+                    async for event in stream:
                         item = self._translate(event, run.model)
                         if item is not None:
                             yield item
@@ -317,6 +318,10 @@ class AgnoLLM(CustomLLM):
                     "(AGENTLLM_REQUEST_TIMEOUT, or the agent's own timeout)",
                     run.model,
                 ) from None
+            finally:
+                # Close Agno's stream now, in this task, so that a failed, timed-out or
+                # disconnected run leaves nothing running behind it.
+                await stream.aclose()
 
     async def acompletion(
         self,
