@@ -8,7 +8,6 @@ done by the pure functions in ``transformation``, ``identity`` and ``conversatio
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import weakref
 from collections import OrderedDict
@@ -47,8 +46,6 @@ from agentllm.provider.transformation import (
     unknown_agent,
     usage_from_metrics,
 )
-
-log = logging.getLogger("agentllm")
 
 # Run metadata key under which the request's own system messages reach the agent's instructions.
 REQUEST_SYSTEM_KEY = "agentllm_request_system"
@@ -343,14 +340,7 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        parts: list[str] = []
-        finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
-        async for item in self._aevents(run):
-            if isinstance(item, Finished):
-                finished = item
-            else:
-                parts.append(item)
-        return _fill(model_response, run.model, "".join(parts), finished)
+        return _reply(model_response, run.model, [item async for item in self._aevents(run)])
 
     def astreaming(  # type: ignore[override,misc]
         self,
@@ -413,14 +403,7 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        parts: list[str] = []
-        finished = Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0))
-        for item in self._events(run):
-            if isinstance(item, Finished):
-                finished = item
-            else:
-                parts.append(item)
-        return _fill(model_response, run.model, "".join(parts), finished)
+        return _reply(model_response, run.model, list(self._events(run)))
 
     def streaming(
         self,
@@ -453,7 +436,13 @@ class AgnoLLM(CustomLLM):
             )
 
 
-def _fill(response: ModelResponse, model: str, text: str, finished: Finished) -> ModelResponse:
+def _reply(response: ModelResponse, model: str, items: list[str | Finished]) -> ModelResponse:
+    """A whole (non-streamed) answer from the run's text pieces and its end."""
+    finished = next(
+        (i for i in items if isinstance(i, Finished)),
+        Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)),
+    )
+    text = "".join(i for i in items if isinstance(i, str))
     return model_response(response, model, text, finished.reason, finished.usage)
 
 
