@@ -120,6 +120,18 @@ def turns_of(recorder, chat: str) -> list:
     ]
 
 
+def wait_for_background_tasks(recorder, kinds: set[str]) -> list:
+    """Open WebUI's background requests once one of each kind (a word of its prompt) was seen."""
+    deadline = time.monotonic() + 30
+    while True:
+        tasks = [r for r in recorder.chats() if r.is_background_task]
+        seen = {k for r in tasks for k in kinds if k in r.body["messages"][0]["content"].lower()}
+        if seen == kinds:
+            return tasks
+        assert time.monotonic() < deadline, f"background tasks seen: {sorted(seen)}"
+        time.sleep(0.2)
+
+
 # tests ------------------------------------------------------------------------------------------
 
 
@@ -159,8 +171,7 @@ def test_two_turns_in_one_chat_reach_the_agent_once_each(page, open_webui, proxy
         assert turn.headers["x-openwebui-user-id"] == open_webui.user_id
         assert not turn.body.get("tools"), "Open WebUI's built-in tools should be off"
     # Open WebUI's title, tag and follow-up requests reached the proxy, but none was stored.
-    tasks = [r for r in recorder.chats() if r.is_background_task]
-    assert tasks
+    tasks = wait_for_background_tasks(recorder, {"title", "tags", "follow_ups"})
     assert all(r.body.get("stream") is not True for r in tasks)
     assert not [m for m in every_stored_message(proxy) if m and "### Task:" in m]
 
