@@ -102,19 +102,27 @@ def _proxy_port() -> str:
 @nox.session
 def ui(session: nox.Session) -> None:
     """Open WebUI without containers on http://127.0.0.1:3000, in front of `make serve`."""
+    import urllib.request
     from pathlib import Path
+
+    from agentllm.config import settings
 
     executable = _install_open_webui(session)
     from tests.e2e import openwebui
 
-    proxy_url = os.environ.get("LITELLM_PROXY_URL") or f"http://127.0.0.1:{_proxy_port()}/v1"
-    key = os.environ.get("LITELLM_MASTER_KEY") or "sk-agno-test-key-12345"
+    config = settings()  # reads .env like the proxy does, so the key and port agree with it
+    proxy_url = os.environ.get("LITELLM_PROXY_URL") or f"http://127.0.0.1:{config.port}/v1"
     ui_port = os.environ.get("UI_PORT", "3000")
     session.log(
-        f"Open WebUI on http://127.0.0.1:{ui_port} talking to {proxy_url} (start the proxy with "
-        "`make serve` in another terminal). The first account you create becomes the admin."
+        f"Open WebUI on http://127.0.0.1:{ui_port} talking to {proxy_url}. "
+        "The first account you create becomes the admin."
     )
-    env = openwebui.offline_env(proxy_url, key, Path("tmp/open-webui").resolve())
+    try:
+        health = proxy_url.removesuffix("/v1") + "/health/liveliness"
+        urllib.request.urlopen(health, timeout=3).close()
+    except OSError:
+        session.warn(f"no proxy answers at {proxy_url} yet: start it with `make serve`")
+    env = openwebui.offline_env(proxy_url, config.master_key, Path("tmp/open-webui").resolve())
     session.run(
         executable, "serve", "--host", "127.0.0.1", "--port", ui_port, env=env, external=True
     )
