@@ -30,7 +30,13 @@ def user(content):
 # (id, raw body, extra headers, expected status, fragment of the error message)
 CASES = [
     ("not json", b"hello", {}, 400, "not valid JSON"),
-    ("truncated json", b'{"model": "agno/release-manager", "messages": [', {}, 400, "not valid JSON"),
+    (
+        "truncated json",
+        b'{"model": "agno/release-manager", "messages": [',
+        {},
+        400,
+        "not valid JSON",
+    ),
     ("empty body", b"", {}, 400, "not valid JSON"),
     ("json array", b"[1, 2]", {}, 400, "JSON object"),
     ("json string", b'"hi"', {}, 400, "JSON object"),
@@ -50,10 +56,20 @@ CASES = [
     ("user content null", user(None), {}, 400, "null"),
     ("user content a number", user(42), {}, 400, "content"),
     ("user content an object", user({"text": "hi"}), {}, 400, "content"),
-    ("image part to a text agent", user([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]),
-     {}, 400, "text only"),
-    ("last message from assistant", body(messages=[{"role": "user", "content": "a"},
-                                                   {"role": "assistant", "content": "b"}]), {}, 400, "last"),
+    (
+        "image part to a text agent",
+        user([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]),
+        {},
+        400,
+        "text only",
+    ),
+    (
+        "last message from assistant",
+        body(messages=[{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]),
+        {},
+        400,
+        "last",
+    ),
     ("temperature a string", body(temperature="hot"), {}, 400, "temperature"),
     ("temperature too high", body(temperature=7), {}, 400, "temperature"),
     ("temperature negative", body(temperature=-1), {}, 400, "temperature"),
@@ -71,17 +87,26 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "headers", "status", "fragment"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_gets_a_clear_openai_error_and_the_server_keeps_serving(proxy, raw, headers, status, fragment):
+@pytest.mark.parametrize(
+    ("raw", "headers", "status", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_gets_a_clear_openai_error_and_the_server_keeps_serving(
+    proxy, raw, headers, status, fragment
+):
     auth = {"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json", **headers}
-    response = httpx.post(f"{proxy.base_url}/chat/completions", content=raw, headers=auth, timeout=30)
+    response = httpx.post(
+        f"{proxy.base_url}/chat/completions", content=raw, headers=auth, timeout=30
+    )
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert fragment.lower() in error["message"].lower(), error
     assert "Traceback" not in response.text
-    good = httpx.post(f"{proxy.base_url}/chat/completions", json=GOOD, headers=auth | {"X-Session-Id": "ok"}
-                      if "X-Session-Id" in headers else auth, timeout=30)
+    good = httpx.post(
+        f"{proxy.base_url}/chat/completions",
+        json=GOOD,
+        headers=auth | {"X-Session-Id": "ok"} if "X-Session-Id" in headers else auth,
+        timeout=30,
+    )
     assert good.status_code == 200, good.text
 
 
@@ -94,7 +119,8 @@ def test_header_values_with_cr_lf_are_rejected_by_the_client_or_server(proxy):
         b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         + f"Authorization: Bearer {proxy.key}\r\n".encode()
         + b"Content-Type: application/json\r\nX-Session-Id: a\rb\r\n"
-        + f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode() + payload
+        + f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
+        + payload
     )
     host, port = proxy.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as sock:
@@ -108,20 +134,28 @@ def test_header_values_with_cr_lf_are_rejected_by_the_client_or_server(proxy):
 
 @pytest.mark.parametrize(
     ("chat_id", "user"),
-    [("../../etc/passwd", "u1"), ("'; DROP TABLE agno_sessions; --", "u2"), ("chat", "../../../root"),
-     ("ünï 🎉 chat", "ü 🎉")],
+    [
+        ("../../etc/passwd", "u1"),
+        ("'; DROP TABLE agno_sessions; --", "u2"),
+        ("chat", "../../../root"),
+        ("ünï 🎉 chat", "ü 🎉"),
+    ],
 )
 def test_ids_with_path_or_sql_characters_are_just_ids(proxy, chat_id, user):
     client = proxy.client()
     for text in ("one", "two"):
         reply = client.chat.completions.create(
-            model=AGENT, messages=[{"role": "user", "content": text}], user=user,
+            model=AGENT,
+            messages=[{"role": "user", "content": text}],
+            user=user,
             extra_body={"metadata": {"session_id": chat_id}},
         )
     assert reply.choices[0].message.content.endswith("context: one | two")
     if chat_id.isascii():
         again = client.chat.completions.create(
-            model=AGENT, messages=[{"role": "user", "content": "three"}], user=user,
+            model=AGENT,
+            messages=[{"role": "user", "content": "three"}],
+            user=user,
             extra_headers={"X-Session-Id": chat_id},
         )
         assert again.choices[0].message.content.endswith("context: one | two | three")
@@ -130,7 +164,12 @@ def test_ids_with_path_or_sql_characters_are_just_ids(proxy, chat_id, user):
 @pytest.mark.parametrize(
     "messages",
     [
-        [{"role": "user", "content": [{"type": "text", "text": "part a"}, {"type": "text", "text": "part b"}]}],
+        [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "part a"}, {"type": "text", "text": "part b"}],
+            }
+        ],
         [{"role": "user", "content": "unicode: 日本語, emoji 🎉🚀, rtl שלום, nul-free"}],
         [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "with system"}],
     ],
@@ -144,15 +183,22 @@ def test_valid_shapes_work(proxy, messages):
 
 def test_a_1_mb_message_round_trips(proxy):
     big = "word " * 200_000  # 1 MB
-    reply = proxy.client().chat.completions.create(model=AGENT, messages=[{"role": "user", "content": big}])
+    reply = proxy.client().chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": big}]
+    )
     assert reply.choices[0].message.content.startswith("echo: word word")
     assert reply.usage.completion_tokens == 2 * 200_000 + 2
 
 
 def test_a_body_over_the_limit_gets_413_naming_the_limit(proxy):
-    huge = json.dumps({"model": AGENT, "messages": [{"role": "user", "content": "x" * (9 * 1024 * 1024)}]})
-    response = httpx.post(f"{proxy.base_url}/chat/completions", content=huge,
-                          headers={"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json"},
-                          timeout=60)
+    huge = json.dumps(
+        {"model": AGENT, "messages": [{"role": "user", "content": "x" * (9 * 1024 * 1024)}]}
+    )
+    response = httpx.post(
+        f"{proxy.base_url}/chat/completions",
+        content=huge,
+        headers={"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json"},
+        timeout=60,
+    )
     assert response.status_code == 413
     assert "AGENTLLM_MAX_BODY_BYTES" in response.json()["error"]["message"]

@@ -38,14 +38,17 @@ def wait_for(predicate, seconds=20.0):
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory):
-    running = start_proxy(tmp_path_factory.mktemp("slow-lifecycle"), {"AGENTLLM_ECHO_DELAY": "0.05"})
+    running = start_proxy(
+        tmp_path_factory.mktemp("slow-lifecycle"), {"AGENTLLM_ECHO_DELAY": "0.05"}
+    )
     yield running
     stop_proxy(running)
 
 
 def stream_request(proxy, chat, text):
     return httpx.stream(
-        "POST", f"{proxy.base_url}/chat/completions",
+        "POST",
+        f"{proxy.base_url}/chat/completions",
         headers={"Authorization": f"Bearer {proxy.key}", "X-Session-Id": chat},
         json={"model": AGENT, "messages": [{"role": "user", "content": text}], "stream": True},
         timeout=60,
@@ -64,7 +67,9 @@ def test_client_disconnect_cancels_the_agent_run(slow):
     assert len((final[0].content or "").split()) < 100
     # The cancelled turn is not part of the conversation's history.
     reply = slow.client().chat.completions.create(
-        model=AGENT, messages=[{"role": "user", "content": "next"}], extra_headers={"X-Session-Id": chat}
+        model=AGENT,
+        messages=[{"role": "user", "content": "next"}],
+        extra_headers={"X-Session-Id": chat},
     )
     assert reply.choices[0].message.content.endswith("context: next")
 
