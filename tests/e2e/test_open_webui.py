@@ -15,7 +15,7 @@ import pytest
 from agno.db.base import SessionType
 from agno.db.sqlite import SqliteDb
 
-from agentllm.provider.identity import RequestIdentity
+from tests.support.store import stored_user_messages
 
 # Plain `pytest` (no playwright installed) skips this file; `make e2e` provides playwright.
 pytest.importorskip("playwright", reason="browser tests run with `make e2e`")
@@ -77,26 +77,10 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name))
 
 
-def stored_user_messages(proxy, user_id: str, chat: str) -> list[str]:
-    """User messages of the chat's completed, non-superseded runs in the proxy's store."""
-    db = SqliteDb(db_file=str(proxy.db_path))
-    session_id = RequestIdentity(user_id, chat).session_id_for("release-manager")
-    session = db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
-    found = []
-    for run in getattr(session, "runs", None) or []:
-        if run.status.value in ("RUNNING", "COMPLETED"):
-            found += [
-                m.get_content_string()
-                for m in run.messages or []
-                if m.role == "user" and not m.from_history
-            ]
-    return found
-
-
 def wait_stored(proxy, user_id: str, chat: str, expected: list[str]) -> None:
     """The proxy stores a turn as its stream ends: give it a moment after the page shows it."""
     deadline = time.monotonic() + 15
-    while (found := stored_user_messages(proxy, user_id, chat)) != expected:
+    while (found := stored_user_messages(proxy.db_path, user_id, chat)) != expected:
         assert time.monotonic() < deadline, f"stored {found}, expected {expected}"
         time.sleep(0.2)
 

@@ -10,10 +10,9 @@ import asyncio
 import uuid
 
 import pytest
-from agno.db.base import SessionType
-from agno.db.sqlite import SqliteDb
 
-from agentllm.provider.identity import ANONYMOUS, RequestIdentity
+from agentllm.provider.identity import ANONYMOUS
+from tests.support.store import stored_user_messages
 
 AGENT = "agno/release-manager"
 
@@ -53,22 +52,6 @@ def user(text):
 
 def assistant(text):
     return {"role": "assistant", "content": text}
-
-
-def stored_user_messages(proxy, user_id: str, chat_id: str) -> list[str]:
-    """User messages of the completed, non-superseded runs in the store, oldest first."""
-    db = SqliteDb(db_file=str(proxy.db_path))
-    session_id = RequestIdentity(user_id, chat_id).session_id_for("release-manager")
-    session = db.get_session(session_id=session_id, session_type=SessionType.AGENT, user_id=user_id)
-    found = []
-    for run in getattr(session, "runs", None) or []:
-        if run.status.value in ("RUNNING", "COMPLETED"):
-            found += [
-                m.get_content_string()
-                for m in run.messages or []
-                if m.role == "user" and not m.from_history
-            ]
-    return found
 
 
 # 1. newest message only -------------------------------------------------------------------------
@@ -134,7 +117,12 @@ def test_open_webui_style_full_history_every_turn(client):
         reply = ask(client, history, owui_chat=chat, owui_user=who)
         assert context(reply) == [m["content"] for m in history if m["role"] == "user"]
         history.append(assistant(reply))
-    assert stored_user_messages(client_proxy(client), who, chat) == ["one", "two", "three", "four"]
+    assert stored_user_messages(client_proxy(client).db_path, who, chat) == [
+        "one",
+        "two",
+        "three",
+        "four",
+    ]
 
 
 def client_proxy(client):
@@ -181,7 +169,7 @@ def test_open_webui_edit_of_the_first_message_starts_over(client):
     assert context(ask(client, [user("first-edited")], owui_chat=chat, owui_user=who)) == [
         "first-edited"
     ]
-    assert stored_user_messages(client_proxy(client), who, chat) == ["first-edited"]
+    assert stored_user_messages(client_proxy(client).db_path, who, chat) == ["first-edited"]
 
 
 # 4. stateless -----------------------------------------------------------------------------------
@@ -235,12 +223,12 @@ def test_background_tasks_are_answered_but_not_stored(client):
         reply = ask(client, [user(task)], owui_chat=chat, owui_user=who)
         assert reply.startswith("echo: ### Task:")
         assert context(reply) == [task]  # the task sees only itself, not the chat
-    assert stored_user_messages(client_proxy(client), who, chat) == ["alpha"]
+    assert stored_user_messages(client_proxy(client).db_path, who, chat) == ["alpha"]
     second = ask(
         client, [user("alpha"), assistant(a1), user("beta")], owui_chat=chat, owui_user=who
     )
     assert context(second) == ["alpha", "beta"]
-    assert stored_user_messages(client_proxy(client), who, chat) == ["alpha", "beta"]
+    assert stored_user_messages(client_proxy(client).db_path, who, chat) == ["alpha", "beta"]
 
 
 def test_background_tasks_do_not_shape_history_for_newest_only_clients(client):
@@ -304,7 +292,7 @@ async def test_concurrent_turns_on_one_conversation_are_all_stored(proxy):
     seen = context(final.choices[0].message.content)
     # num_history_runs=10 bounds what the agent is shown; the store keeps every turn.
     assert seen[-1] == "last" and len(seen) == 11 and set(seen[:-1]) <= set(words)
-    assert sorted(stored_user_messages(proxy, ANONYMOUS, chat)) == sorted([*words, "last"])
+    assert sorted(stored_user_messages(proxy.db_path, ANONYMOUS, chat)) == sorted([*words, "last"])
 
 
 @pytest.fixture(scope="module")

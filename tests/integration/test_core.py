@@ -193,10 +193,7 @@ def test_health_checks_need_no_key(proxy, path):
 
 
 def test_request_system_message_follows_the_agents_instructions(proxy, client):
-    from agno.db.base import SessionType
-    from agno.db.sqlite import SqliteDb
-
-    from agentllm.provider.identity import RequestIdentity
+    from tests.support.store import stored_runs
 
     chat = "system-message-check"
     client.chat.completions.create(
@@ -207,11 +204,7 @@ def test_request_system_message_follows_the_agents_instructions(proxy, client):
         ],
         extra_headers={"X-Session-Id": chat},
     )
-    session_id = RequestIdentity("anonymous", chat).session_id_for("release-manager")
-    session = SqliteDb(db_file=str(proxy.db_path)).get_session(
-        session_id=session_id, session_type=SessionType.AGENT
-    )
-    system = session.runs[-1].messages[0]
+    system = stored_runs(proxy.db_path, "anonymous", chat)[-1].messages[0]
     assert system.role == "system"
     text = system.get_content_string()
     assert "release manager" in text

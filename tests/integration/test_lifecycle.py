@@ -8,22 +8,17 @@ import uuid
 
 import httpx
 import pytest
-from agno.db.base import SessionType
-from agno.db.sqlite import SqliteDb
 
-from agentllm.provider.identity import ANONYMOUS, RequestIdentity
+from agentllm.provider.identity import ANONYMOUS
 from tests.integration.conftest import start_proxy, stop_proxy
+from tests.support.store import stored_runs
 
 AGENT = "agno/release-manager"
 LONG = " ".join(f"w{i}" for i in range(60))  # the echo reply streams ~120 words
 
 
 def runs(proxy, chat):
-    session_id = RequestIdentity(ANONYMOUS, chat).session_id_for("release-manager")
-    session = SqliteDb(db_file=str(proxy.db_path)).get_session(
-        session_id=session_id, session_type=SessionType.AGENT
-    )
-    return list(getattr(session, "runs", None) or [])
+    return stored_runs(proxy.db_path, ANONYMOUS, chat)
 
 
 def wait_for(predicate, seconds=20.0):

@@ -1,0 +1,30 @@
+"""Reading the proxy's SQLite store from tests, the way the provider keys it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agno.db.base import SessionType
+from agno.db.sqlite import SqliteDb
+
+from agentllm.provider.identity import RequestIdentity
+
+
+def stored_runs(db_path: Path, user_id: str, chat_id: str, agent: str = "release-manager") -> list:
+    """Every stored run (any status) of a user's chat with ``agent``, oldest first."""
+    session_id = RequestIdentity(user_id, chat_id).session_id_for(agent)
+    session = SqliteDb(db_file=str(db_path)).get_session(
+        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
+    )
+    return list(getattr(session, "runs", None) or [])
+
+
+def stored_user_messages(db_path: Path, user_id: str, chat_id: str) -> list[str]:
+    """User messages of the chat's completed, non-superseded runs, oldest first."""
+    return [
+        m.get_content_string()
+        for run in stored_runs(db_path, user_id, chat_id)
+        if run.status.value in ("RUNNING", "COMPLETED")
+        for m in run.messages or []
+        if m.role == "user" and not m.from_history
+    ]
