@@ -106,3 +106,10 @@ def test_ollama_parameters_go_into_options():
 
     model = apply_params(Ollama(id="llama3.2"), {"temperature": 0.2, "max_tokens": 9})
     assert model.options == {"temperature": 0.2, "num_predict": 9}
+
+
+def test_agno_telemetry_is_off_unless_asked_for():
+    # Agno would otherwise queue an event for its cloud on every run.
+    agent = get_agent("release-manager")
+    agent.run("hello")  # Agno applies AGNO_TELEMETRY when a run starts
+    assert agent.telemetry is False
