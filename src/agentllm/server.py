@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from agentllm.config import Settings, settings
+from agentllm.config import Settings, load_env, settings
 from agentllm.db import describe
 
 log = logging.getLogger("agentllm")
@@ -41,6 +41,7 @@ def banner(config: Settings, models: list[str], url: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, write the runtime config and serve the proxy until SIGINT/SIGTERM."""
+    load_env()  # .env may set AGENTLLM_LOG_LEVEL, read by the argument defaults below
     parser = argparse.ArgumentParser(prog="agentllm", description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
     parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
