@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from agno.db.base import BaseDb
+from sqlalchemy import event
 
 _lock = threading.Lock()
 _dbs: dict[str, BaseDb] = {}
@@ -20,6 +22,15 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
+def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
+    """``synchronous=NORMAL`` on Agno's WAL-mode SQLite: a committed turn survives a crash of the
+    proxy; only an OS crash or power loss can lose the last commits. Saves an fsync per commit,
+    which Agno makes on the event loop (docs/BENCHMARKS.md)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def make_db(url: str) -> BaseDb:
     """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``)."""
     if url.startswith("sqlite:///"):
@@ -27,7 +38,9 @@ def make_db(url: str) -> BaseDb:
 
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDb(db_file=str(path))
+        db = SqliteDb(db_file=str(path))
+        event.listen(db.db_engine, "connect", _normal_sync)
+        return db
     for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):
             from agno.db.postgres import PostgresDb

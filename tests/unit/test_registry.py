@@ -113,3 +113,14 @@ def test_agno_telemetry_is_off_unless_asked_for():
     agent = get_agent("release-manager")
     agent.run("hello")  # Agno applies AGNO_TELEMETRY when a run starts
     assert agent.telemetry is False
+
+
+def test_sqlite_store_uses_wal_with_normal_sync(tmp_path):
+    from sqlalchemy import text
+
+    from agentllm.db import make_db
+
+    db = make_db(f"sqlite:///{tmp_path}/store.db")
+    with db.db_engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
