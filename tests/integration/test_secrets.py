@@ -11,7 +11,7 @@ import pytest
 from tests.integration.conftest import start_proxy, stop_proxy
 
 AGENT = "agno/release-manager"
-FAKE_GEMINI_KEY = "AIzaFAKEfakeFAKEfakeFAKEfake0123456789"
+FAKE_GEMINI_KEY = "AIzaFAKE-not-a-real-key-000000"  # shorter than a real key
 COOKIE = "session-cookie-value-9f8e7d"
 WRONG_KEY = "sk-wrong-key-should-never-be-logged-42"
 
