@@ -161,37 +161,41 @@ class KeyedLocks:
             yield
 
 
-def stored_runs(agent: Agent, session_id: str, user_id: str) -> list[StoredRun]:
-    """The completed runs of a stored conversation, oldest first, as plain turns."""
+def session_runs(agent: Agent, session_id: str, user_id: str) -> list[RunOutput]:
+    """Every stored run of the agent's session, oldest first (one read of the store)."""
     if agent.db is None:
         return []
     session = agent.db.get_session(
         session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
     )
-    runs = []
-    for run in getattr(session, "runs", None) or []:
+    return list(getattr(session, "runs", None) or [])
+
+
+def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
+    """The runs that make up the conversation's history, reduced to their own turns."""
+    found = []
+    for run in runs:
         if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
             continue
         turns = tuple(
-            Turn(m.role, m.get_content_string())
+            Turn("user" if m.role == "user" else "assistant", m.get_content_string())
             for m in run.messages or []
             if m.role in ("user", "assistant")
             and not m.from_history
             and not m.temporary
             and m.get_content_string()
         )
-        runs.append(StoredRun(run_id=run.run_id, turns=turns))
-    return runs
+        found.append(StoredRun(run_id=str(run.run_id), turns=turns))
+    return found
 
 
-def mark_superseded(agent: Agent, session_id: str, user_id: str, run_ids: tuple[str, ...]) -> None:
+def mark_superseded(
+    agent: Agent, session_id: str, user_id: str, runs: list[RunOutput], run_ids: tuple[str, ...]
+) -> None:
     """Keep replaced runs on disk but out of the history, as Agno does for regenerated runs."""
-    if not run_ids or agent.db is None:
+    if agent.db is None:
         return
-    session = agent.db.get_session(
-        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
-    )
-    for run in getattr(session, "runs", None) or []:
+    for run in runs:
         if run.run_id in run_ids:
             run.status = RunStatus.regenerated
             agent.db.upsert_run(run, session_id=session_id, user_id=user_id)
@@ -256,15 +260,15 @@ class AgnoLLM(CustomLLM):
         if session_id is None:
             plan = Plan(use_stored_history=False, record=request.history)
         else:
-            full = run.identity.sends_full_history
+            full, user_id = run.identity.sends_full_history, run.identity.user_id
             # Reading the store is skipped when the plan cannot depend on it (Agno reads it anyway).
-            stored = (
-                stored_runs(run.agent, session_id, run.identity.user_id)
+            runs = (
+                session_runs(run.agent, session_id, user_id)
                 if needs_stored_runs(request.history, full)
                 else []
             )
-            plan = reconcile(stored, request.history, full)
-            mark_superseded(run.agent, session_id, run.identity.user_id, plan.superseded)
+            plan = reconcile(completed_turns(runs), request.history, full)
+            mark_superseded(run.agent, session_id, user_id, runs, plan.superseded)
         kwargs: dict[str, Any] = {
             "stream": True,
             "yield_run_output": True,
