@@ -31,7 +31,7 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _positive_int(name: str, default: int) -> int:
+def _whole_number(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -39,8 +39,8 @@ def _positive_int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -75,6 +75,7 @@ class Settings:
     request_timeout: float
     trust_openwebui_headers: bool
     echo_delay: float = 0.0
+    session_cache_size: int = 1024
 
     @property
     def uses_offline_model(self) -> bool:
@@ -107,8 +108,9 @@ def settings() -> Settings:
         agent_model_source=model_source,
         db_url=db_url,
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
-        port=_positive_int("PORT", 8890),
-        agent_cache_size=_positive_int("AGENTLLM_AGENT_CACHE_SIZE", 64),
+        port=_whole_number("PORT", 8890),
+        agent_cache_size=_whole_number("AGENTLLM_AGENT_CACHE_SIZE", 64),
+        session_cache_size=_whole_number("AGENTLLM_SESSION_CACHE_SIZE", 1024, minimum=0),
         request_timeout=_seconds("AGENTLLM_REQUEST_TIMEOUT", 600.0, allow_zero=False),
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),

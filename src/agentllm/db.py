@@ -9,6 +9,8 @@ from typing import Any
 from agno.db.base import BaseDb
 from sqlalchemy import event
 
+from agentllm.store import SessionStore
+
 _lock = threading.Lock()
 _dbs: dict[str, BaseDb] = {}
 
@@ -24,40 +26,52 @@ def sqlite_path(url: str) -> Path:
 
 def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
     """``synchronous=NORMAL`` on Agno's WAL-mode SQLite: a committed turn survives a crash of the
-    proxy; only an OS crash or power loss can lose the last commits. Saves an fsync per commit,
-    which Agno makes on the event loop (docs/BENCHMARKS.md)."""
+    proxy; only an OS crash or power loss can lose the last commits. Saves an fsync per commit
+    (docs/BENCHMARKS.md)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_db(url: str) -> BaseDb:
-    """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``)."""
+def make_db(url: str, session_cache_size: int = 1024) -> BaseDb:
+    """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
+    session store (cached reads, batched writes: ``agentllm.store``)."""
     if url.startswith("sqlite:///"):
         from agno.db.sqlite import SqliteDb
+        from sqlalchemy.dialects import sqlite
+
+        class StoredSqliteDb(SessionStore, SqliteDb):
+            dialect_insert = staticmethod(sqlite.insert)
 
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = SqliteDb(db_file=str(path))
+        db = StoredSqliteDb(db_file=str(path), session_cache_size=session_cache_size)
         event.listen(db.db_engine, "connect", _normal_sync)
         return db
     for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):
             from agno.db.postgres import PostgresDb
+            from sqlalchemy.dialects import postgresql
 
-            return PostgresDb(db_url="postgresql+psycopg://" + url.removeprefix(scheme))
+            class StoredPostgresDb(SessionStore, PostgresDb):  # type: ignore[misc]
+                dialect_insert = staticmethod(postgresql.insert)
+
+            return StoredPostgresDb(
+                db_url="postgresql+psycopg://" + url.removeprefix(scheme),
+                session_cache_size=session_cache_size,
+            )
     raise DatabaseConfigError(
         "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
         f"(got a URL starting with {url.split(':', 1)[0]!r})"
     )
 
 
-def shared_db(url: str) -> BaseDb:
+def shared_db(url: str, session_cache_size: int = 1024) -> BaseDb:
     """The one database object for ``url`` in this process."""
     with _lock:
         db = _dbs.get(url)
         if db is None:
-            db = _dbs[url] = make_db(url)
+            db = _dbs[url] = make_db(url, session_cache_size)
         return db
 
 

@@ -10,6 +10,7 @@ from agentllm.agents import AgentSpec
 from agentllm.config import settings
 from agentllm.db import shared_db
 from agentllm.models import build_model
+from agentllm.tools import get_chat_history
 
 NAME = "release-manager"
 DESCRIPTION = (
@@ -39,6 +40,7 @@ def build(
     temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
 ) -> Agent:
     """The release-manager agent on Gemini 2.5 Flash (or ``AGENTLLM_MODEL``)."""
+    config = settings()
     return Agent(
         name="Release Manager",
         id=NAME,
@@ -51,10 +53,10 @@ def build(
         description=DESCRIPTION,
         instructions=INSTRUCTIONS,
         markdown=True,
-        db=shared_db(settings().db_url),
+        db=shared_db(config.db_url, config.session_cache_size),
         add_history_to_context=True,
         num_history_runs=10,
-        read_chat_history=True,
+        tools=[get_chat_history],
     )
 
 

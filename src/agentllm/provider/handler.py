@@ -12,6 +12,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import Future
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,7 @@ from agentllm.provider.transformation import (
     final_chunk,
     finish_reason,
     model_response,
+    not_stored,
     parse_request,
     text_chunk,
     unknown_agent,
@@ -281,6 +283,12 @@ class AgnoLLM(CustomLLM):
         return run_input(request, plan), kwargs
 
     @staticmethod
+    def _writes(run: PreparedRun) -> list[Future[None]]:
+        """The turn's writes the store has not committed yet (``agentllm.store``)."""
+        pending = getattr(run.agent.db, "pending", None)
+        return pending(run.session_id) if pending is not None else []
+
+    @staticmethod
     def _translate(event: Any, model: str) -> str | Finished | None:
         """One Agno stream item as reply text, the end of the run, or nothing of interest."""
         if isinstance(event, RunOutput):
@@ -303,16 +311,31 @@ class AgnoLLM(CustomLLM):
 
     # --- async ------------------------------------------------------------------------------
 
+    async def _astored(self, run: PreparedRun) -> None:
+        """Return once the turn is on disk: the reply may only end after that."""
+        writes = self._writes(run)
+        if writes:
+            try:
+                await asyncio.gather(*(asyncio.wrap_future(w) for w in writes))
+            except Exception:
+                raise not_stored(run.model) from None
+
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
         async with self.locks.hold(run.session_id):
             messages, kwargs = self._plan(run)
             stream = run.agent.arun(messages, **kwargs)
             try:
                 async with asyncio.timeout(run.timeout):
+                    finished = None
                     async for event in stream:
                         item = self._translate(event, run.model)
-                        if item is not None:
+                        if isinstance(item, Finished):
+                            finished = item  # Agno's last event: its stream ends here
+                        elif item is not None:
                             yield item
+                    if finished is not None:
+                        await self._astored(run)
+                        yield finished
             except TimeoutError:
                 raise AgentTimeout(
                     f"agent {run.model!r} did not finish within {run.timeout:g} s "
@@ -382,10 +405,20 @@ class AgnoLLM(CustomLLM):
     def _events(self, run: PreparedRun) -> Iterator[str | Finished]:
         with self.locks.hold_sync(run.session_id):
             messages, kwargs = self._plan(run)
+            finished = None
             for event in run.agent.run(messages, **kwargs):
                 item = self._translate(event, run.model)
-                if item is not None:
+                if isinstance(item, Finished):
+                    finished = item
+                elif item is not None:
                     yield item
+            if finished is not None:
+                try:
+                    for write in self._writes(run):
+                        write.result()
+                except Exception:
+                    raise not_stored(run.model) from None
+                yield finished
 
     def completion(
         self,

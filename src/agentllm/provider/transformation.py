@@ -354,3 +354,13 @@ def unknown_agent(name: str, available: Sequence[str]) -> Exception:
         model=f"agno/{name}",
         llm_provider=PROVIDER,
     )
+
+
+def not_stored(model: str) -> Exception:
+    """HTTP 503: the agent answered but the turn could not be committed to the database."""
+    return litellm.ServiceUnavailableError(
+        message=f"agent {model!r} answered, but the turn could not be stored; the conversation "
+        "on disk is unchanged, retry the message (details in the proxy log)",
+        model=model,
+        llm_provider=PROVIDER,
+    )

@@ -1,0 +1,479 @@
+"""Agno's session storage made cheap per turn, without weakening it (docs/storage.md).
+
+Agno stores a turn as two separate transactions (the session row, then the run row) and reads the
+whole session back at the start of the next turn, all synchronously on the proxy's event loop.
+:class:`SessionStore` keeps Agno's tables and its ``BaseDb`` interface, and changes three things:
+
+- hot agent sessions are served from memory (an LRU), so a turn does not re-read its session;
+- writes are queued and committed by one writer thread, many turns per transaction;
+- :meth:`SessionStore.pending` tells the handler what it must wait for before the turn's reply may
+  end, so a reply the client saw complete is always a turn on disk.
+"""
+
+from __future__ import annotations
+
+import atexit
+import copy
+import logging
+import queue
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from agno.db.base import SessionType
+from agno.db.utils import build_single_run_row
+from agno.session import AgentSession
+from sqlalchemy import bindparam, func, select
+
+if TYPE_CHECKING:  # the mixin's contract: what the SQL databases of Agno offer
+    from agno.db.sqlite import SqliteDb as _SqlDb
+else:
+    _SqlDb = object
+
+log = logging.getLogger("agentllm.store")
+
+# Most writes per transaction; a burst larger than this is committed in several.
+MAX_BATCH = 256
+
+# The session columns an upsert updates (as in Agno's ``upsert_session``).
+SESSION_UPDATES = (
+    "agent_id",
+    "user_id",
+    "agent_data",
+    "session_data",
+    "summary",
+    "metadata",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One row to upsert: a session row or a run row, already detached from live objects."""
+
+    kind: Literal["session", "run", "approval"]
+    session_id: str
+    row: dict[str, Any]
+
+
+def coalesce(writes: Iterable[Write]) -> list[Write]:
+    """One write per row, the last one queued; a run keeps the first ``run_index`` it was given."""
+    latest: dict[tuple[str, Any], Write] = {}
+    for write in writes:
+        key = (write.kind, write.row["session_id" if write.kind == "session" else "run_id"])
+        earlier = latest.pop(key, None)
+        if (
+            earlier is not None
+            and write.row.get("run_index") is None
+            and earlier.row.get("run_index") is not None
+        ):
+            write = Write(
+                write.kind,
+                write.session_id,
+                {**write.row, "run_index": earlier.row.get("run_index")},
+            )
+        latest[key] = write
+    return list(latest.values())
+
+
+class BatchWriter:
+    """Commits queued writes in batches on one daemon thread; each write gets a future."""
+
+    def __init__(self, commit: Callable[[list[Write]], None], name: str = "agentllm-store") -> None:
+        self._commit = commit
+        self._queue: queue.SimpleQueue[tuple[Write, Future[None]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._closed = False
+        self._thread.start()
+
+    def submit(self, write: Write) -> Future[None]:
+        if self._closed:
+            raise RuntimeError("the session store is closed")
+        future: Future[None] = Future()
+        self._queue.put((write, future))
+        return future
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until everything queued so far is committed (or has failed)."""
+        marker = self.submit(Write("session", "", {}))
+        marker.exception(timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Commit what is queued, then stop the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._run(batch)
+            if stop:
+                return
+
+    def _run(self, batch: list[tuple[Write, Future[None]]]) -> None:
+        writes = [w for w, _ in batch if w.row]
+        try:
+            if writes:
+                self._commit(coalesce(writes))
+        except Exception as exc:
+            sessions = {w.session_id for w, _ in batch}
+            if len(sessions) > 1:
+                # One session's bad turn must not fail the turns batched with it: retry each
+                # session's writes on their own, still one transaction per turn.
+                for session_id in sessions:
+                    self._run([(w, f) for w, f in batch if w.session_id == session_id])
+                return
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for _, future in batch:
+            future.set_result(None)
+
+
+def _detached(session: AgentSession) -> AgentSession:
+    """A copy of ``session`` that a run may change without changing ours (runs are shared, as in
+    Agno's own run-object cache, and never changed in place by a run that reads them)."""
+    clone = copy.copy(session)
+    clone.runs = list(session.runs or [])
+    clone.session_data = copy.deepcopy(session.session_data)
+    clone.metadata = copy.deepcopy(session.metadata)
+    clone.agent_data = copy.deepcopy(session.agent_data)
+    return clone
+
+
+def _session_row(session: AgentSession) -> dict[str, Any]:
+    data = session.to_dict(include_runs=False)
+    now = int(time.time())
+    return {
+        "session_id": data["session_id"],
+        "session_type": SessionType.AGENT.value,
+        "agent_id": data.get("agent_id"),
+        "user_id": data.get("user_id"),
+        "agent_data": copy.deepcopy(data.get("agent_data")),
+        "session_data": copy.deepcopy(data.get("session_data")),
+        "summary": copy.deepcopy(data.get("summary")),
+        "metadata": copy.deepcopy(data.get("metadata")),
+        "created_at": data.get("created_at") or now,
+        "updated_at": now,
+    }
+
+
+class SessionStore(_SqlDb):
+    """Mixin over an Agno ``SqliteDb`` / ``PostgresDb``: cached reads, batched writes."""
+
+    # The dialect's ``insert`` with ON CONFLICT support; set by the concrete classes.
+    dialect_insert: Callable[..., Any]
+
+    def __init__(self, *args: Any, session_cache_size: int = 1024, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_cache_size = session_cache_size
+        self._sessions: OrderedDict[str, AgentSession] = OrderedDict()
+        self._pending: dict[str, set[Future[None]]] = {}
+        self._lock = threading.Lock()
+        self._statements: dict[str, Any] = {}
+        self._writer = BatchWriter(self._commit)
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def get_session(
+        self,
+        session_id: str,
+        session_type: SessionType | None = None,
+        user_id: str | None = None,
+        deserialize: bool | None = True,
+        runs_limit: int | None = None,
+    ) -> Any:
+        cacheable = deserialize and session_type in (None, SessionType.AGENT)
+        if cacheable and self.session_cache_size:
+            with self._lock:
+                cached = self._sessions.get(session_id)
+                if cached is not None:
+                    self._sessions.move_to_end(session_id)
+            if cached is not None:
+                if user_id is not None and cached.user_id != user_id:
+                    return None
+                clone = _detached(cached)
+                if runs_limit is not None:
+                    clone.runs = (clone.runs or [])[-runs_limit:] if runs_limit else []
+                return clone
+        # Not in memory: what is queued for this session must be on disk before it is read.
+        self._wait_pending(session_id)
+        if cacheable and not self._exists(session_id):
+            return None
+        found = super().get_session(
+            session_id=session_id,
+            session_type=session_type,
+            user_id=user_id,
+            deserialize=deserialize,
+            runs_limit=runs_limit,
+        )
+        if cacheable and runs_limit is None and isinstance(found, AgentSession):
+            self._remember(found)
+            return _detached(found)
+        return found
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
+        if not isinstance(session, AgentSession) or not deserialize:
+            self._wait_pending(getattr(session, "session_id", None))
+            self._forget(getattr(session, "session_id", None))
+            return super().upsert_session(session, deserialize=deserialize)
+        self._queue(Write("session", session.session_id, _session_row(session)))
+        self._remember(session)
+        return session
+
+    def upsert_run(
+        self,
+        run: Any,
+        session_id: str,
+        user_id: str | None = None,
+        run_index: int | None = None,
+    ) -> None:
+        row = build_single_run_row(
+            run=run, session_id=session_id, user_id=user_id, run_index=run_index
+        )
+        self._queue(Write("run", session_id, row))
+        if isinstance(run, dict):
+            self._forget(session_id)
+            return
+        with self._lock:
+            cached = self._sessions.get(session_id)
+            if cached is not None:
+                runs = list(cached.runs or [])
+                for i, existing in enumerate(runs):
+                    if existing.run_id == run.run_id:
+                        runs[i] = run
+                        break
+                else:
+                    runs.append(run)
+                cached.runs = runs
+
+    def update_approval_run_status(self, run_id: str, run_status: Any) -> int:
+        """Queued with the run it belongs to (Agno calls this after every run, and only logs the
+        count, which is therefore always 0 here)."""
+        row = {"run_id": run_id, "run_status": run_status.value, "updated_at": int(time.time())}
+        self._writer.submit(Write("approval", "", row))
+        return 0
+
+    def pending(self, session_id: str | None) -> list[Future[None]]:
+        """The writes of ``session_id`` not yet committed: a turn is stored once they are done."""
+        if session_id is None:
+            return []
+        with self._lock:
+            return list(self._pending.get(session_id, ()))
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every write queued so far is committed."""
+        self._writer.flush(timeout)
+
+    def close(self) -> None:
+        """Commit what is queued and stop the writer."""
+        self._writer.close()
+
+    # Anything else that changes sessions goes straight to Agno, after the queue is on disk.
+
+    def delete_session(self, session_id: str, user_id: str | None = None) -> bool:
+        self.flush()
+        self._forget(session_id)
+        return super().delete_session(session_id, user_id=user_id)
+
+    def delete_sessions(self, session_ids: list[str], user_id: str | None = None) -> None:
+        self.flush()
+        for session_id in session_ids:
+            self._forget(session_id)
+        super().delete_sessions(session_ids, user_id=user_id)
+
+    def rename_session(self, session_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.flush()
+        self._forget(session_id)
+        return super().rename_session(session_id, *args, **kwargs)
+
+    def upsert_sessions(self, sessions: list[Any], *args: Any, **kwargs: Any) -> Any:
+        self.flush()
+        for session in sessions:
+            self._forget(getattr(session, "session_id", None))
+        return super().upsert_sessions(sessions, *args, **kwargs)
+
+    def delete_run(self, run_id: str) -> bool:
+        self.flush()
+        self._forget_all()
+        return super().delete_run(run_id)
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        self.flush()
+        self._forget_all()
+        super().delete_runs(run_ids)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _queue(self, write: Write) -> None:
+        future = self._writer.submit(write)
+        with self._lock:
+            self._pending.setdefault(write.session_id, set()).add(future)
+        future.add_done_callback(lambda done: self._settled(write.session_id, done))
+
+    def _settled(self, session_id: str, future: Future[None]) -> None:
+        with self._lock:
+            waiting = self._pending.get(session_id)
+            if waiting is not None:
+                waiting.discard(future)
+                if not waiting:
+                    del self._pending[session_id]
+        if future.exception() is not None:
+            # Memory now holds what the disk does not: read this session from disk again.
+            self._forget(session_id)
+            log.error(
+                "could not store a turn of session %s: %s",
+                session_id,
+                describe_error(future.exception()),
+            )
+
+    def _wait_pending(self, session_id: str | None) -> None:
+        for future in self.pending(session_id):
+            future.exception()
+
+    def _exists(self, session_id: str) -> bool:
+        """Whether the session has a row: a far cheaper question than Agno's full read, and the
+        usual answer for a conversation's first turn is no."""
+        table = self._get_table(table_type="sessions")
+        if table is None:
+            return False
+        stmt = self._statements.get("exists")
+        if stmt is None:
+            stmt = self._statements["exists"] = select(table.c.session_id).where(
+                table.c.session_id == bindparam("session_id")
+            )
+        with self.db_engine.connect() as conn:
+            return conn.execute(stmt, {"session_id": session_id}).first() is not None
+
+    def _remember(self, session: AgentSession) -> None:
+        if not self.session_cache_size:
+            return
+        snapshot = _detached(session)
+        with self._lock:
+            self._sessions[session.session_id] = snapshot
+            self._sessions.move_to_end(session.session_id)
+            while len(self._sessions) > self.session_cache_size:
+                self._sessions.popitem(last=False)
+
+    def _forget(self, session_id: str | None) -> None:
+        if session_id is not None:
+            with self._lock:
+                self._sessions.pop(session_id, None)
+
+    def _forget_all(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+
+    def _commit(self, writes: list[Write]) -> None:
+        """Upsert a batch in one transaction, with the statements Agno's own upserts use."""
+        sessions = [w.row for w in writes if w.kind == "session"]
+        runs = [w.row for w in writes if w.kind == "run"]
+        approvals = [w.row for w in writes if w.kind == "approval"]
+        # Tables are resolved (and created) before the transaction: Agno uses the same session.
+        session_stmt = self._statement("sessions") if sessions else None
+        run_stmt = self._statement("runs") if runs else None
+        runs_table = self._get_table(table_type="runs") if runs else None
+        # Agno updates approvals after every run; they only exist for paused runs.
+        approvals_table = self._get_table(table_type="approvals") if approvals else None
+        with self.Session() as sess, sess.begin():
+            if session_stmt is not None:
+                sess.execute(session_stmt, sessions)
+            if run_stmt is not None:
+                indexed = [r for r in runs if r.get("run_index") is not None]
+                if indexed:
+                    sess.execute(run_stmt, indexed)
+                for row in runs:
+                    if row.get("run_index") is None:
+                        # No position given: the next one in the session, computed in the
+                        # statement as Agno does.
+                        row = {**row, "run_index": next_run_index(runs_table, row["session_id"])}
+                        sess.execute(run_stmt.values(**row))
+            if approvals_table is not None:
+                for row in approvals:
+                    sess.execute(
+                        approvals_table.update()
+                        .where(approvals_table.c.run_id == row["run_id"])
+                        .values(run_status=row["run_status"], updated_at=row["updated_at"])
+                    )
+
+    def _statement(self, table_type: str) -> Any:
+        """The batch upsert for a table, built once: building one costs more than running it."""
+        stmt = self._statements.get(table_type)
+        if stmt is None:
+            table = self._get_table(table_type=table_type, create_table_if_not_found=True)
+            stmt = self._statements[table_type] = (
+                session_upsert if table_type == "sessions" else run_upsert
+            )(self.dialect_insert, table)
+        return stmt
+
+
+def session_upsert(insert: Callable[..., Any], table: Any) -> Any:
+    """Agno's session upsert (``SqliteDb.upsert_session``) as one statement for many rows."""
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["session_id"],
+        set_={k: stmt.excluded[k] for k in SESSION_UPDATES},
+        where=(table.c.user_id == stmt.excluded.user_id) | table.c.user_id.is_(None),
+    )
+
+
+def run_upsert(insert: Callable[..., Any], table: Any) -> Any:
+    """Agno's run upsert (``SqliteDb.upsert_run``) as one statement for many rows."""
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["run_id"],
+        set_=dict(
+            status=stmt.excluded.status,
+            run_data=stmt.excluded.run_data,
+            user_id=stmt.excluded.user_id,
+            parent_run_id=stmt.excluded.parent_run_id,
+            updated_at=stmt.excluded.updated_at,
+            run_index=func.coalesce(table.c.run_index, stmt.excluded.run_index),
+        ),
+    )
+
+
+def next_run_index(table: Any, session_id: str) -> Any:
+    """The position after the session's last run, as a subquery."""
+    return (
+        select(func.coalesce(func.max(table.c.run_index) + 1, 0))
+        .where(table.c.session_id == session_id)
+        .scalar_subquery()
+    )
+
+
+def describe_error(exc: BaseException | None) -> str:
+    """A database error without the statement's parameters (they hold the conversation)."""
+    orig = getattr(exc, "orig", None)
+    shown = orig if isinstance(orig, BaseException) else exc
+    return f"{type(shown).__name__}: {str(shown).splitlines()[0] if str(shown) else ''}"
+
+
+def _close_at_exit(ref: weakref.ref[SessionStore]) -> None:
+    store = ref()
+    if store is not None:
+        store.close()

@@ -1,0 +1,311 @@
+"""The session store: Agno's tables and interface, cached reads, batched writes, no lost turn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import litellm
+import pytest
+from agno.agent import Agent
+from agno.db.base import SessionType
+from agno.db.sqlite import SqliteDb
+from agno.run import RunContext
+from agno.tools.function import Function
+from litellm.types.utils import ModelResponse
+from sqlalchemy import event
+
+from agentllm.db import make_db
+from agentllm.models.offline import OfflineModel
+from agentllm.provider.handler import AgnoLLM
+from agentllm.provider.identity import RequestIdentity
+from agentllm.store import BatchWriter, Write, coalesce
+from agentllm.tools import get_chat_history
+
+
+def agent_on(db) -> Agent:
+    return Agent(
+        id="store-test",
+        model=OfflineModel(),
+        db=db,
+        add_history_to_context=True,
+        num_history_runs=10,
+    )
+
+
+def converse(db, session_id: str, user_id: str, words: list[str]) -> None:
+    agent = agent_on(db)
+    for word in words:
+        agent.run(f"say {word}", session_id=session_id, user_id=user_id)
+
+
+def comparable(session) -> dict:
+    """A stored session without what differs between two writes of the same conversation."""
+    volatile = {"run_id", "session_id", "created_at", "updated_at", "id", "metrics", "duration"}
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in volatile}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(session.to_dict())
+
+
+def said(run) -> str:
+    """What the user said in a run (not the history replayed to it)."""
+    return " ".join(
+        m.get_content_string() for m in run.messages if m.role == "user" and not m.from_history
+    )
+
+
+def statements(db) -> list[str]:
+    seen: list[str] = []
+    event.listen(db.db_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_stored_conversation_reads_back_in_plain_agno_as_if_agno_wrote_it(tmp_path):
+    ours, theirs = tmp_path / "ours.db", tmp_path / "agno.db"
+    store = make_db(f"sqlite:///{ours}")
+    converse(store, "chat-1", "ada", ["one", "two", "three"])
+    store.flush()
+    converse(SqliteDb(db_file=str(theirs)), "chat-1", "ada", ["one", "two", "three"])
+
+    read = [
+        SqliteDb(db_file=str(path)).get_session("chat-1", SessionType.AGENT, user_id="ada")
+        for path in (ours, theirs)
+    ]
+    assert [r.status.value for r in read[0].runs] == ["COMPLETED"] * 3
+    assert comparable(read[0]) == comparable(read[1])
+    with sqlite3.connect(ours) as raw:
+        assert raw.execute("SELECT run_index FROM agno_runs ORDER BY run_index").fetchall() == [
+            (0,),
+            (1,),
+            (2,),
+        ]
+
+
+def test_the_next_turn_reads_its_session_from_memory_not_from_disk(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one"])
+    store.flush()
+    seen = statements(store)
+    session = store.get_session("chat-1", SessionType.AGENT, user_id="ada")
+    assert len(session.runs) == 1
+    assert seen == []
+    # Another user asking for the same session id gets nothing, as from Agno's filtered read.
+    assert store.get_session("chat-1", SessionType.AGENT, user_id="eve") is None
+
+
+def test_a_read_returns_a_copy_a_run_may_change_freely(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one"])
+    first = store.get_session("chat-1", SessionType.AGENT, user_id="ada")
+    first.runs.append(first.runs[0])
+    first.session_data["session_state"] = {"changed": True}
+    again = store.get_session("chat-1", SessionType.AGENT, user_id="ada")
+    assert len(again.runs) == 1
+    assert (again.session_data or {}).get("session_state") != {"changed": True}
+
+
+def test_without_a_session_cache_every_read_goes_to_disk(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db", session_cache_size=0)
+    converse(store, "chat-1", "ada", ["one", "two"])
+    seen = statements(store)
+    assert len(store.get_session("chat-1", SessionType.AGENT, user_id="ada").runs) == 2
+    assert seen
+
+
+def test_a_reply_ends_only_after_its_turn_is_on_disk(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{path}")
+    handler = AgnoLLM()
+    identity = {"metadata": {"headers": {"x-session-id": "c1"}, "user_api_key_end_user_id": "ada"}}
+
+    async def ask(text: str) -> None:
+        await handler.acompletion(
+            model="release-manager",
+            messages=[{"role": "user", "content": text}],
+            api_base="",
+            custom_prompt_dict={},
+            model_response=ModelResponse(),
+            print_verbose=print,
+            encoding=None,
+            api_key=None,
+            logging_obj=None,
+            optional_params={},
+            litellm_params=identity,
+        )
+
+    for text in ("first", "second"):
+        asyncio.run(ask(text))
+        # No flush: a fresh reader of the file sees the turn as soon as the reply returned.
+        session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
+        runs = SqliteDb(db_file=str(path)).get_session(session_id, SessionType.AGENT).runs
+        assert said(runs[-1]) == text
+
+
+def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_was(
+    tmp_path, monkeypatch, caplog
+):
+    path = tmp_path / "s.db"
+    monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{path}")
+    handler = AgnoLLM()
+    identity = {"metadata": {"headers": {"x-session-id": "c1"}, "user_api_key_end_user_id": "ada"}}
+    session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
+
+    def ask(text: str) -> str:
+        reply = asyncio.run(
+            handler.acompletion(
+                model="release-manager",
+                messages=[{"role": "user", "content": text}],
+                api_base="",
+                custom_prompt_dict={},
+                model_response=ModelResponse(),
+                print_verbose=print,
+                encoding=None,
+                api_key=None,
+                logging_obj=None,
+                optional_params={},
+                litellm_params=identity,
+            )
+        )
+        return reply.choices[0].message.content
+
+    ask("alpha")
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON agno_runs "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    with pytest.raises(litellm.ServiceUnavailableError, match="could not be stored"):
+        ask("beta")
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP TRIGGER refuse")
+    reply = ask("gamma")
+    # The refused turn is neither on disk nor in the history the agent sees next.
+    assert "beta" not in reply and "alpha" in reply
+    runs = SqliteDb(db_file=str(path)).get_session(session_id, SessionType.AGENT).runs
+    assert [said(r) for r in runs] == ["alpha", "gamma"]
+    # The failure is logged, without the statement's parameters (they hold the conversation).
+    assert "disk says no" in caplog.text and "beta" not in caplog.text
+
+
+def test_deleting_a_session_removes_it_from_memory_and_disk(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one"])
+    assert store.delete_session("chat-1")
+    assert store.get_session("chat-1", SessionType.AGENT, user_id="ada") is None
+    assert SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT) is None
+
+
+def test_queued_turns_are_committed_when_the_process_exits(tmp_path):
+    path = tmp_path / "s.db"
+    script = (
+        "from agentllm.db import make_db\n"
+        "from tests.unit.test_store import converse\n"
+        f"converse(make_db('sqlite:///{path}'), 'chat-1', 'ada', ['one', 'two', 'three'])\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
+    runs = SqliteDb(db_file=str(path)).get_session("chat-1", SessionType.AGENT).runs
+    assert len(runs) == 3
+
+
+def test_many_conversations_at_once_are_all_stored(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    threads = [
+        threading.Thread(target=converse, args=(store, f"chat-{i}", f"user-{i}", ["a", "b"]))
+        for i in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.flush()
+    plain = SqliteDb(db_file=f"{tmp_path}/s.db")
+    for i in range(12):
+        session = plain.get_session(f"chat-{i}", SessionType.AGENT, user_id=f"user-{i}")
+        assert [r.input.input_content_string() for r in session.runs] == ["say a", "say b"]
+
+
+# --- the writer on its own -------------------------------------------------------------------
+
+
+def write(kind: str, key: str, **row) -> Write:
+    field = "session_id" if kind == "session" else "run_id"
+    return Write(kind, "s", {field: key, **row})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("writes", "expected"),
+    [
+        ([write("run", "r1", v=1), write("run", "r1", v=2)], [write("run", "r1", v=2)]),
+        (
+            [write("run", "r1", run_index=4), write("run", "r1", run_index=None, v=2)],
+            [write("run", "r1", run_index=4, v=2)],
+        ),
+        (
+            [write("session", "s1", v=1), write("run", "s1", v=1)],
+            [write("session", "s1", v=1), write("run", "s1", v=1)],
+        ),
+        ([write("run", "r1"), write("run", "r2")], [write("run", "r1"), write("run", "r2")]),
+    ],
+)
+def test_a_batch_writes_each_row_once_with_its_last_value(writes, expected):
+    assert coalesce(writes) == expected
+
+
+def test_one_bad_write_fails_alone_not_the_batch_it_came_in():
+    committed: list[list[Write]] = []
+    gate = threading.Event()
+
+    def commit(batch: list[Write]) -> None:
+        gate.wait()
+        if any(w.row.get("bad") for w in batch):
+            raise RuntimeError("refused")
+        committed.append(batch)
+
+    writer = BatchWriter(commit)
+    futures = [
+        writer.submit(Write("run", f"s{i}", {"run_id": f"r{i}", "bad": i == 2})) for i in range(5)
+    ]
+    gate.set()
+    outcomes = [f.exception(timeout=10) for f in futures]
+    writer.close()
+    assert [o is None for o in outcomes] == [True, True, False, True, True]
+    assert sorted(w.row["run_id"] for batch in committed for w in batch) == ["r0", "r1", "r3", "r4"]
+
+
+# --- the chat-history tool -------------------------------------------------------------------
+
+
+def test_chat_history_tool_returns_the_stored_conversation(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one", "two"])
+    agent = agent_on(store)
+    history = json.loads(
+        get_chat_history(agent, RunContext(run_id="r", session_id="chat-1", user_id="ada"))
+    )
+    assert [(m["role"], m["content"]) for m in history if m["role"] == "user"] == [
+        ("user", "say one"),
+        ("user", "say two"),
+    ]
+    assert len(history) == 4
+    last = json.loads(
+        get_chat_history(
+            agent, RunContext(run_id="r", session_id="chat-1", user_id="ada"), num_chats=1
+        )
+    )
+    assert last == history[-1:]
+
+
+def test_chat_history_tool_shows_the_model_only_num_chats():
+    schema = Function.from_callable(get_chat_history).parameters
+    assert list(schema["properties"]) == ["num_chats"]
