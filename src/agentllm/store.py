@@ -40,6 +40,9 @@ log = logging.getLogger("agentllm.store")
 # Most writes per transaction; a burst larger than this is committed in several.
 MAX_BATCH = 256
 
+# Seconds a missing approvals table is trusted to stay missing (see _approvals_table).
+APPROVALS_RECHECK = 10.0
+
 # The session columns an upsert updates (as in Agno's ``upsert_session``).
 SESSION_UPDATES = (
     "agent_id",
@@ -192,6 +195,7 @@ class SessionStore(_SqlDb):
         self._pending: dict[str, set[Future[None]]] = {}
         self._lock = threading.Lock()
         self._statements: dict[str, Any] = {}
+        self._approvals_checked = -APPROVALS_RECHECK
         self._writer = BatchWriter(self._commit)
         atexit.register(_close_at_exit, weakref.ref(self))
 
@@ -397,8 +401,7 @@ class SessionStore(_SqlDb):
         session_stmt = self._statement("sessions") if sessions else None
         run_stmt = self._statement("runs") if runs else None
         runs_table = self._get_table(table_type="runs") if runs else None
-        # Agno updates approvals after every run; they only exist for paused runs.
-        approvals_table = self._get_table(table_type="approvals") if approvals else None
+        approvals_table = self._approvals_table() if approvals else None
         with self.Session() as sess, sess.begin():
             if session_stmt is not None:
                 sess.execute(session_stmt, sessions)
@@ -419,6 +422,20 @@ class SessionStore(_SqlDb):
                         .where(approvals_table.c.run_id == row["run_id"])
                         .values(run_status=row["run_status"], updated_at=row["updated_at"])
                     )
+
+    def _approvals_table(self) -> Any:
+        """Agno's approvals table, if it exists. Agno updates approvals after every run, but they
+        only exist for runs that paused for one; asking the database whether the table exists
+        is most of a batch's cost, so a "no" is trusted for ``APPROVALS_RECHECK`` seconds (a
+        table this process creates is seen at once: Agno caches it)."""
+        table = self._get_cached_table("approvals", self.approvals_table_name)
+        if table is not None:
+            return table
+        now = time.monotonic()
+        if now - self._approvals_checked < APPROVALS_RECHECK:
+            return None
+        self._approvals_checked = now
+        return self._get_table(table_type="approvals")
 
     def _statement(self, table_type: str) -> Any:
         """The batch upsert for a table, built once: building one costs more than running it."""

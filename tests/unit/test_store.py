@@ -309,3 +309,26 @@ def test_chat_history_tool_returns_the_stored_conversation(tmp_path):
 def test_chat_history_tool_shows_the_model_only_num_chats():
     schema = Function.from_callable(get_chat_history).parameters
     assert list(schema["properties"]) == ["num_chats"]
+
+
+def test_approval_status_updates_still_reach_approvals_that_exist(tmp_path):
+    from agno.run.base import RunStatus
+
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    # Before the table exists, the update Agno makes after every run is a no-op, as in Agno.
+    assert store.update_approval_run_status("run-0", RunStatus.completed) == 0
+    store.flush()
+    store.create_approval(
+        {
+            "id": "ap-1",
+            "run_id": "run-1",
+            "session_id": "chat-1",
+            "status": "pending",
+            "source_type": "agent",
+            "pause_type": "confirmation",
+            "run_status": "PAUSED",
+        }
+    )
+    store.update_approval_run_status("run-1", RunStatus.completed)
+    store.flush()
+    assert store.get_approval("ap-1")["run_status"] == "COMPLETED"
