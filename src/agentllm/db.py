@@ -33,7 +33,7 @@ def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_db(url: str, session_cache_size: int = 1024) -> BaseDb:
+def make_db(url: str, session_cache_turns: int = 2000) -> BaseDb:
     """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
     session store (cached reads, batched writes: ``agentllm.store``)."""
     if url.startswith("sqlite:///"):
@@ -45,7 +45,7 @@ def make_db(url: str, session_cache_size: int = 1024) -> BaseDb:
 
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = StoredSqliteDb(db_file=str(path), session_cache_size=session_cache_size)
+        db = StoredSqliteDb(db_file=str(path), session_cache_turns=session_cache_turns)
         event.listen(db.db_engine, "connect", _normal_sync)
         return db
     for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
@@ -58,7 +58,7 @@ def make_db(url: str, session_cache_size: int = 1024) -> BaseDb:
 
             return StoredPostgresDb(
                 db_url="postgresql+psycopg://" + url.removeprefix(scheme),
-                session_cache_size=session_cache_size,
+                session_cache_turns=session_cache_turns,
             )
     raise DatabaseConfigError(
         "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
@@ -66,12 +66,12 @@ def make_db(url: str, session_cache_size: int = 1024) -> BaseDb:
     )
 
 
-def shared_db(url: str, session_cache_size: int = 1024) -> BaseDb:
+def shared_db(url: str, session_cache_turns: int = 2000) -> BaseDb:
     """The one database object for ``url`` in this process."""
     with _lock:
         db = _dbs.get(url)
         if db is None:
-            db = _dbs[url] = make_db(url, session_cache_size)
+            db = _dbs[url] = make_db(url, session_cache_turns)
         return db
 
 

@@ -182,16 +182,87 @@ def _session_row(session: AgentSession) -> dict[str, Any]:
     }
 
 
+class SessionCache:
+    """Sessions as last written, least recently used dropped first, bounded by the number of
+    stored turns (runs) they hold together: memory follows turns, not conversations."""
+
+    def __init__(self, max_turns: int) -> None:
+        self.max_turns = max_turns
+        self.turns = 0
+        self._sessions: OrderedDict[str, AgentSession] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, session_id: str) -> AgentSession | None:
+        """A copy of the cached session that a run may change freely, or None."""
+        with self._lock:
+            cached = self._sessions.get(session_id)
+            if cached is None:
+                return None
+            self._sessions.move_to_end(session_id)
+            return _detached(cached)
+
+    def put(self, session: AgentSession) -> None:
+        """Remember ``session`` as it is now."""
+        if self.max_turns:
+            snapshot = _detached(session)
+            with self._lock:
+                self._store(session.session_id, snapshot)
+
+    def add_run(self, session_id: str, run: Any) -> None:
+        """Record a written run in the cached session (replacing the run with its id)."""
+        with self._lock:
+            cached = self._sessions.get(session_id)
+            if cached is None:
+                return
+            runs = list(cached.runs or [])
+            for i, existing in enumerate(runs):
+                if existing.run_id == run.run_id:
+                    runs[i] = run
+                    break
+            else:
+                runs.append(run)
+            cached.runs = runs  # our own snapshot: nobody else holds it
+            self._store(session_id, cached)
+
+    def drop(self, session_id: str | None) -> None:
+        if session_id is not None:
+            with self._lock:
+                self._store(session_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._sessions.clear()
+            self.turns = 0
+
+    def _store(self, session_id: str, session: AgentSession | None) -> None:
+        old = self._sessions.pop(session_id, None)
+        if old is not None:
+            self.turns -= _weight(old)
+        if session is None or _weight(session) > self.max_turns:
+            return
+        self._sessions[session_id] = session
+        self.turns += _weight(session)
+        while self.turns > self.max_turns:
+            _, evicted = self._sessions.popitem(last=False)
+            self.turns -= _weight(evicted)
+
+
+def _weight(session: AgentSession) -> int:
+    return max(1, len(session.runs or []))
+
+
 class SessionStore(_SqlDb):
     """Mixin over an Agno ``SqliteDb`` / ``PostgresDb``: cached reads, batched writes."""
 
     # The dialect's ``insert`` with ON CONFLICT support; set by the concrete classes.
     dialect_insert: Callable[..., Any]
 
-    def __init__(self, *args: Any, session_cache_size: int = 1024, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, session_cache_turns: int = 2000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.session_cache_size = session_cache_size
-        self._sessions: OrderedDict[str, AgentSession] = OrderedDict()
+        self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
         self._lock = threading.Lock()
         self._statements: dict[str, Any] = {}
@@ -210,18 +281,13 @@ class SessionStore(_SqlDb):
         runs_limit: int | None = None,
     ) -> Any:
         cacheable = deserialize and session_type in (None, SessionType.AGENT)
-        if cacheable and self.session_cache_size:
-            with self._lock:
-                cached = self._sessions.get(session_id)
-                if cached is not None:
-                    self._sessions.move_to_end(session_id)
-            if cached is not None:
-                if user_id is not None and cached.user_id != user_id:
-                    return None
-                clone = _detached(cached)
-                if runs_limit is not None:
-                    clone.runs = (clone.runs or [])[-runs_limit:] if runs_limit else []
-                return clone
+        cached = self.sessions.get(session_id) if cacheable else None
+        if cached is not None:
+            if user_id is not None and cached.user_id != user_id:
+                return None
+            if runs_limit is not None:
+                cached.runs = (cached.runs or [])[-runs_limit:] if runs_limit else []
+            return cached
         # Not in memory: what is queued for this session must be on disk before it is read.
         self._wait_pending(session_id)
         if cacheable and not self._exists(session_id):
@@ -234,7 +300,7 @@ class SessionStore(_SqlDb):
             runs_limit=runs_limit,
         )
         if cacheable and runs_limit is None and isinstance(found, AgentSession):
-            self._remember(found)
+            self.sessions.put(found)
             return _detached(found)
         return found
 
@@ -243,10 +309,10 @@ class SessionStore(_SqlDb):
     def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
         if not isinstance(session, AgentSession) or not deserialize:
             self._wait_pending(getattr(session, "session_id", None))
-            self._forget(getattr(session, "session_id", None))
+            self.sessions.drop(getattr(session, "session_id", None))
             return super().upsert_session(session, deserialize=deserialize)
         self._queue(Write("session", session.session_id, _session_row(session)))
-        self._remember(session)
+        self.sessions.put(session)
         return session
 
     def upsert_run(
@@ -261,19 +327,9 @@ class SessionStore(_SqlDb):
         )
         self._queue(Write("run", session_id, row))
         if isinstance(run, dict):
-            self._forget(session_id)
-            return
-        with self._lock:
-            cached = self._sessions.get(session_id)
-            if cached is not None:
-                runs = list(cached.runs or [])
-                for i, existing in enumerate(runs):
-                    if existing.run_id == run.run_id:
-                        runs[i] = run
-                        break
-                else:
-                    runs.append(run)
-                cached.runs = runs
+            self.sessions.drop(session_id)
+        else:
+            self.sessions.add_run(session_id, run)
 
     def update_approval_run_status(self, run_id: str, run_status: Any) -> int:
         """Queued with the run it belongs to (Agno calls this after every run, and only logs the
@@ -301,34 +357,34 @@ class SessionStore(_SqlDb):
 
     def delete_session(self, session_id: str, user_id: str | None = None) -> bool:
         self.flush()
-        self._forget(session_id)
+        self.sessions.drop(session_id)
         return super().delete_session(session_id, user_id=user_id)
 
     def delete_sessions(self, session_ids: list[str], user_id: str | None = None) -> None:
         self.flush()
         for session_id in session_ids:
-            self._forget(session_id)
+            self.sessions.drop(session_id)
         super().delete_sessions(session_ids, user_id=user_id)
 
     def rename_session(self, session_id: str, *args: Any, **kwargs: Any) -> Any:
         self.flush()
-        self._forget(session_id)
+        self.sessions.drop(session_id)
         return super().rename_session(session_id, *args, **kwargs)
 
     def upsert_sessions(self, sessions: list[Any], *args: Any, **kwargs: Any) -> Any:
         self.flush()
         for session in sessions:
-            self._forget(getattr(session, "session_id", None))
+            self.sessions.drop(getattr(session, "session_id", None))
         return super().upsert_sessions(sessions, *args, **kwargs)
 
     def delete_run(self, run_id: str) -> bool:
         self.flush()
-        self._forget_all()
+        self.sessions.clear()
         return super().delete_run(run_id)
 
     def delete_runs(self, run_ids: list[str]) -> None:
         self.flush()
-        self._forget_all()
+        self.sessions.clear()
         super().delete_runs(run_ids)
 
     # --- internals ----------------------------------------------------------------------------
@@ -348,7 +404,7 @@ class SessionStore(_SqlDb):
                     del self._pending[session_id]
         if future.exception() is not None:
             # Memory now holds what the disk does not: read this session from disk again.
-            self._forget(session_id)
+            self.sessions.drop(session_id)
             log.error(
                 "could not store a turn of session %s: %s",
                 session_id,
@@ -372,25 +428,6 @@ class SessionStore(_SqlDb):
             )
         with self.db_engine.connect() as conn:
             return conn.execute(stmt, {"session_id": session_id}).first() is not None
-
-    def _remember(self, session: AgentSession) -> None:
-        if not self.session_cache_size:
-            return
-        snapshot = _detached(session)
-        with self._lock:
-            self._sessions[session.session_id] = snapshot
-            self._sessions.move_to_end(session.session_id)
-            while len(self._sessions) > self.session_cache_size:
-                self._sessions.popitem(last=False)
-
-    def _forget(self, session_id: str | None) -> None:
-        if session_id is not None:
-            with self._lock:
-                self._sessions.pop(session_id, None)
-
-    def _forget_all(self) -> None:
-        with self._lock:
-            self._sessions.clear()
 
     def _commit(self, writes: list[Write]) -> None:
         """Upsert a batch in one transaction, with the statements Agno's own upserts use."""

@@ -116,7 +116,7 @@ def test_a_read_returns_a_copy_a_run_may_change_freely(tmp_path):
 
 
 def test_without_a_session_cache_every_read_goes_to_disk(tmp_path):
-    store = make_db(f"sqlite:///{tmp_path}/s.db", session_cache_size=0)
+    store = make_db(f"sqlite:///{tmp_path}/s.db", session_cache_turns=0)
     converse(store, "chat-1", "ada", ["one", "two"])
     seen = statements(store)
     assert len(store.get_session("chat-1", SessionType.AGENT, user_id="ada").runs) == 2
@@ -332,3 +332,22 @@ def test_approval_status_updates_still_reach_approvals_that_exist(tmp_path):
     store.update_approval_run_status("run-1", RunStatus.completed)
     store.flush()
     assert store.get_approval("ap-1")["run_status"] == "COMPLETED"
+
+
+def test_the_cache_is_bounded_by_turns_and_drops_the_least_recently_used(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db", session_cache_turns=5)
+    converse(store, "chat-a", "ada", ["one", "two"])
+    converse(store, "chat-b", "bob", ["one", "two"])
+    store.get_session("chat-a", SessionType.AGENT, user_id="ada")  # a is now the most recent
+    converse(store, "chat-c", "cy", ["one", "two"])
+    assert (len(store.sessions), store.sessions.turns) == (2, 4)
+    seen = statements(store)
+    assert store.get_session("chat-a", SessionType.AGENT, user_id="ada") is not None
+    assert seen == []
+    # b was dropped from memory, not from disk.
+    assert len(store.get_session("chat-b", SessionType.AGENT, user_id="bob").runs) == 2
+    assert seen
+    # A conversation longer than the whole bound is never kept, only read.
+    converse(store, "chat-long", "dee", ["1", "2", "3", "4", "5", "6"])
+    assert store.sessions.get("chat-long") is None
+    assert store.sessions.turns <= 5
