@@ -33,7 +33,7 @@ def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_db(url: str, session_cache_turns: int = 2000) -> BaseDb:
+def make_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
     """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
     session store (cached reads, batched writes: ``agentllm.store``)."""
     if url.startswith("sqlite:///"):
@@ -66,7 +66,7 @@ def make_db(url: str, session_cache_turns: int = 2000) -> BaseDb:
     )
 
 
-def shared_db(url: str, session_cache_turns: int = 2000) -> BaseDb:
+def shared_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
     """The one database object for ``url`` in this process."""
     with _lock:
         db = _dbs.get(url)

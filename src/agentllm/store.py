@@ -260,7 +260,7 @@ class SessionStore(_SqlDb):
     # The dialect's ``insert`` with ON CONFLICT support; set by the concrete classes.
     dialect_insert: Callable[..., Any]
 
-    def __init__(self, *args: Any, session_cache_turns: int = 2000, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, session_cache_turns: int = 1000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
