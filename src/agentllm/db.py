@@ -75,6 +75,16 @@ def shared_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
         return db
 
 
+def close_all() -> None:
+    """Commit every shared database's queued writes and stop their writers (at shutdown)."""
+    with _lock:
+        dbs = list(_dbs.values())
+    for db in dbs:
+        close = getattr(db, "close", None)
+        if isinstance(db, SessionStore) and close is not None:
+            close()
+
+
 def describe(url: str) -> str:
     """``url`` fit for a log line: no password."""
     if url.startswith("sqlite:///"):

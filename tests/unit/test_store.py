@@ -351,3 +351,32 @@ def test_the_cache_is_bounded_by_turns_and_drops_the_least_recently_used(tmp_pat
     converse(store, "chat-long", "dee", ["1", "2", "3", "4", "5", "6"])
     assert store.sessions.get("chat-long") is None
     assert store.sessions.turns <= 5
+
+
+def test_server_shutdown_commits_the_queue_and_stops_the_writer(tmp_path):
+    from agentllm.db import shared_db
+    from agentllm.proxy.app import with_store_shutdown
+
+    store = shared_db(f"sqlite:///{tmp_path}/shutdown.db")
+    converse(store, "chat-1", "ada", ["one"])
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def inner(scope, receive, send):  # a minimal ASGI lifespan, as LiteLLM's app has
+        while True:
+            message = await receive()
+            sent.append(message["type"])
+            if message["type"] == "lifespan.shutdown":
+                return
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):
+        pass
+
+    asyncio.run(with_store_shutdown(inner)({"type": "lifespan"}, receive, send))
+    assert sent == ["lifespan.startup", "lifespan.shutdown"]
+    assert not store._writer._thread.is_alive()
+    runs = SqliteDb(db_file=f"{tmp_path}/shutdown.db").get_session("chat-1", SessionType.AGENT).runs
+    assert len(runs) == 1

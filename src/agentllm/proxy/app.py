@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from typing import Any
+
+from agentllm.db import close_all
+
+
+def with_store_shutdown(app: Any) -> Any:
+    """Commit the session stores' queued writes when the server shuts down.
+
+    Uvicorn sends ``lifespan.shutdown`` after its graceful shutdown (requests done), and then
+    re-raises SIGTERM, which skips ``atexit``: this is the last point to commit.
+    """
+
+    async def wrapped(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+
+        async def receive_and_close() -> dict:
+            message: dict = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(close_all)
+            return message
+
+        await app(scope, receive_and_close, send)
+
+    return wrapped
 
 
 def build_app() -> Any:
@@ -19,4 +45,4 @@ def build_app() -> Any:
     # The ~700k objects made by importing LiteLLM live as long as the process: frozen, full
     # garbage collections skip them (each took ~450 ms on 2 cores and stalled every request).
     gc.freeze()
-    return with_lag_probe(RequestGuard(app))
+    return with_lag_probe(with_store_shutdown(RequestGuard(app)))
