@@ -123,47 +123,17 @@ def test_without_a_session_cache_every_read_goes_to_disk(tmp_path):
     assert seen
 
 
-def test_a_reply_ends_only_after_its_turn_is_on_disk(tmp_path, monkeypatch):
-    path = tmp_path / "s.db"
-    monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{path}")
-    handler = AgnoLLM()
-    identity = {"metadata": {"headers": {"x-session-id": "c1"}, "user_api_key_end_user_id": "ada"}}
+class Chat:
+    """One conversation with agno/release-manager through the handler, on its own database."""
 
-    async def ask(text: str) -> None:
-        await handler.acompletion(
-            model="release-manager",
-            messages=[{"role": "user", "content": text}],
-            api_base="",
-            custom_prompt_dict={},
-            model_response=ModelResponse(),
-            print_verbose=print,
-            encoding=None,
-            api_key=None,
-            logging_obj=None,
-            optional_params={},
-            litellm_params=identity,
-        )
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handler = AgnoLLM()
+        self.session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
 
-    for text in ("first", "second"):
-        asyncio.run(ask(text))
-        # No flush: a fresh reader of the file sees the turn as soon as the reply returned.
-        session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
-        runs = SqliteDb(db_file=str(path)).get_session(session_id, SessionType.AGENT).runs
-        assert said(runs[-1]) == text
-
-
-def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_was(
-    tmp_path, monkeypatch, caplog
-):
-    path = tmp_path / "s.db"
-    monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{path}")
-    handler = AgnoLLM()
-    identity = {"metadata": {"headers": {"x-session-id": "c1"}, "user_api_key_end_user_id": "ada"}}
-    session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
-
-    def ask(text: str) -> str:
+    def ask(self, text: str) -> str:
         reply = asyncio.run(
-            handler.acompletion(
+            self.handler.acompletion(
                 model="release-manager",
                 messages=[{"role": "user", "content": text}],
                 api_base="",
@@ -174,11 +144,52 @@ def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_w
                 api_key=None,
                 logging_obj=None,
                 optional_params={},
-                litellm_params=identity,
+                litellm_params={
+                    "metadata": {
+                        "headers": {"x-session-id": "c1"},
+                        "user_api_key_end_user_id": "ada",
+                    }
+                },
             )
         )
         return reply.choices[0].message.content
 
+    def stored(self) -> list[str]:
+        """What the user said in each stored run, read by plain Agno from the file."""
+        session = SqliteDb(db_file=str(self.path)).get_session(self.session_id, SessionType.AGENT)
+        return [said(run) for run in session.runs]
+
+
+@pytest.fixture
+def chat(tmp_path, monkeypatch) -> Chat:
+    monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{tmp_path / 's.db'}")
+    return Chat(tmp_path / "s.db")
+
+
+def test_a_reply_ends_only_after_its_turn_is_on_disk(chat):
+    chat.ask("first")
+    # Another connection holds the write lock for a while: the writer's commit has to wait for
+    # it, and so does the reply.
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_write_lock() -> None:
+        with sqlite3.connect(chat.path) as raw:
+            raw.execute("BEGIN IMMEDIATE")
+            locked.set()
+            release.wait(0.5)
+            raw.rollback()
+
+    holder = threading.Thread(target=hold_write_lock)
+    holder.start()
+    locked.wait()
+    chat.ask("second")
+    # No flush: a fresh reader of the file sees the turn as soon as the reply returned.
+    assert chat.stored() == ["first", "second"]
+    holder.join()
+
+
+def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_was(chat, caplog):
+    path, ask = chat.path, chat.ask
     ask("alpha")
     with sqlite3.connect(path) as raw:
         raw.execute(
@@ -192,8 +203,7 @@ def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_w
     reply = ask("gamma")
     # The refused turn is neither on disk nor in the history the agent sees next.
     assert "beta" not in reply and "alpha" in reply
-    runs = SqliteDb(db_file=str(path)).get_session(session_id, SessionType.AGENT).runs
-    assert [said(r) for r in runs] == ["alpha", "gamma"]
+    assert chat.stored() == ["alpha", "gamma"]
     # The failure is logged, without the statement's parameters (they hold the conversation).
     assert "disk says no" in caplog.text and "beta" not in caplog.text
 
