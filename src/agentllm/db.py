@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,37 +34,46 @@ def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
-    """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
-    session store (cached reads, batched writes: ``agentllm.store``)."""
+def _agno_classes(url: str) -> tuple[type, dict[str, Any], Callable[..., Any]]:
+    """Agno's database class for ``url``, its constructor arguments, and the dialect's insert."""
     if url.startswith("sqlite:///"):
         from agno.db.sqlite import SqliteDb
         from sqlalchemy.dialects import sqlite
 
-        class StoredSqliteDb(SessionStore, SqliteDb):
-            dialect_insert = staticmethod(sqlite.insert)
-
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = StoredSqliteDb(db_file=str(path), session_cache_turns=session_cache_turns)
-        event.listen(db.db_engine, "connect", _normal_sync)
-        return db
+        return SqliteDb, {"db_file": str(path)}, sqlite.insert
     for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):
             from agno.db.postgres import PostgresDb
             from sqlalchemy.dialects import postgresql
 
-            class StoredPostgresDb(SessionStore, PostgresDb):  # type: ignore[misc]
-                dialect_insert = staticmethod(postgresql.insert)
-
-            return StoredPostgresDb(
-                db_url="postgresql+psycopg://" + url.removeprefix(scheme),
-                session_cache_turns=session_cache_turns,
-            )
+            target = "postgresql+psycopg://" + url.removeprefix(scheme)
+            return PostgresDb, {"db_url": target}, postgresql.insert
     raise DatabaseConfigError(
         "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
         f"(got a URL starting with {url.split(':', 1)[0]!r})"
     )
+
+
+def _tuned(db: BaseDb, url: str) -> BaseDb:
+    if url.startswith("sqlite:///"):
+        event.listen(db.db_engine, "connect", _normal_sync)  # type: ignore[attr-defined]
+    return db
+
+
+def agno_db(url: str) -> tuple[BaseDb, Callable[..., Any]]:
+    """Plain Agno database for ``url`` and its dialect's insert (the store's writer process)."""
+    cls, kwargs, insert = _agno_classes(url)
+    return _tuned(cls(**kwargs), url), insert
+
+
+def make_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
+    """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
+    session store (cached reads, batched writes in a writer process: ``agentllm.store``)."""
+    cls, kwargs, _ = _agno_classes(url)
+    stored = type(f"Stored{cls.__name__}", (SessionStore, cls), {})
+    return _tuned(stored(url=url, session_cache_turns=session_cache_turns, **kwargs), url)
 
 
 def shared_db(url: str, session_cache_turns: int = 1000) -> BaseDb:

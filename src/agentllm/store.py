@@ -15,7 +15,12 @@ from __future__ import annotations
 import atexit
 import copy
 import logging
+import os
+import pickle
 import queue
+import signal
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -23,6 +28,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agno.db.base import SessionType
@@ -257,17 +264,16 @@ def _weight(session: AgentSession) -> int:
 class SessionStore(_SqlDb):
     """Mixin over an Agno ``SqliteDb`` / ``PostgresDb``: cached reads, batched writes."""
 
-    # The dialect's ``insert`` with ON CONFLICT support; set by the concrete classes.
-    dialect_insert: Callable[..., Any]
-
-    def __init__(self, *args: Any, session_cache_turns: int = 1000, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, url: str, session_cache_turns: int = 1000, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
         self._lock = threading.Lock()
         self._statements: dict[str, Any] = {}
-        self._approvals_checked = -APPROVALS_RECHECK
-        self._writer = BatchWriter(self._commit)
+        self._process = WriterProcess(url)
+        self._writer = BatchWriter(self._process)
         atexit.register(_close_at_exit, weakref.ref(self))
 
     # --- reads --------------------------------------------------------------------------------
@@ -334,7 +340,13 @@ class SessionStore(_SqlDb):
     def update_approval_run_status(self, run_id: str, run_status: Any) -> int:
         """Queued with the run it belongs to (Agno calls this after every run, and only logs the
         count, which is therefore always 0 here)."""
-        row = {"run_id": run_id, "run_status": run_status.value, "updated_at": int(time.time())}
+        row = {
+            "run_id": run_id,
+            "run_status": run_status.value,
+            "updated_at": int(time.time()),
+            "table_known": self._get_cached_table("approvals", self.approvals_table_name)
+            is not None,
+        }
         self._writer.submit(Write("approval", "", row))
         return 0
 
@@ -352,6 +364,7 @@ class SessionStore(_SqlDb):
     def close(self) -> None:
         """Commit what is queued and stop the writer."""
         self._writer.close()
+        self._process.close()
 
     # Anything else that changes sessions goes straight to Agno, after the queue is on disk.
 
@@ -429,17 +442,32 @@ class SessionStore(_SqlDb):
         with self.db_engine.connect() as conn:
             return conn.execute(stmt, {"session_id": session_id}).first() is not None
 
-    def _commit(self, writes: list[Write]) -> None:
+
+class Committer:
+    """Commits batches of writes to an Agno SQL database (run in the writer process)."""
+
+    def __init__(self, db: Any, insert: Callable[..., Any]) -> None:
+        self.db = db
+        self.insert = insert
+        self._statements: dict[str, Any] = {}
+        self._approvals_checked = -APPROVALS_RECHECK
+
+    def __call__(self, writes: list[Write]) -> None:
         """Upsert a batch in one transaction, with the statements Agno's own upserts use."""
+        db = self.db
         sessions = [w.row for w in writes if w.kind == "session"]
         runs = [w.row for w in writes if w.kind == "run"]
         approvals = [w.row for w in writes if w.kind == "approval"]
         # Tables are resolved (and created) before the transaction: Agno uses the same session.
         session_stmt = self._statement("sessions") if sessions else None
         run_stmt = self._statement("runs") if runs else None
-        runs_table = self._get_table(table_type="runs") if runs else None
-        approvals_table = self._approvals_table() if approvals else None
-        with self.Session() as sess, sess.begin():
+        runs_table = db._get_table(table_type="runs") if runs else None
+        approvals_table = (
+            self._approvals_table(any(r.get("table_known") for r in approvals))
+            if approvals
+            else None
+        )
+        with db.Session() as sess, sess.begin():
             if session_stmt is not None:
                 sess.execute(session_stmt, sessions)
             if run_stmt is not None:
@@ -460,29 +488,133 @@ class SessionStore(_SqlDb):
                         .values(run_status=row["run_status"], updated_at=row["updated_at"])
                     )
 
-    def _approvals_table(self) -> Any:
+    def _approvals_table(self, known: bool) -> Any:
         """Agno's approvals table, if it exists. Agno updates approvals after every run, but they
         only exist for runs that paused for one; asking the database whether the table exists
-        is most of a batch's cost, so a "no" is trusted for ``APPROVALS_RECHECK`` seconds (a
-        table this process creates is seen at once: Agno caches it)."""
-        table = self._get_cached_table("approvals", self.approvals_table_name)
+        is most of a batch's cost, so a "no" is trusted for ``APPROVALS_RECHECK`` seconds unless
+        the proxy process says it knows the table (it created or read it)."""
+        db = self.db
+        table = db._get_cached_table("approvals", db.approvals_table_name)
         if table is not None:
             return table
         now = time.monotonic()
-        if now - self._approvals_checked < APPROVALS_RECHECK:
+        if not known and now - self._approvals_checked < APPROVALS_RECHECK:
             return None
         self._approvals_checked = now
-        return self._get_table(table_type="approvals")
+        return db._get_table(table_type="approvals")
 
     def _statement(self, table_type: str) -> Any:
         """The batch upsert for a table, built once: building one costs more than running it."""
         stmt = self._statements.get(table_type)
         if stmt is None:
-            table = self._get_table(table_type=table_type, create_table_if_not_found=True)
+            table = self.db._get_table(table_type=table_type, create_table_if_not_found=True)
             stmt = self._statements[table_type] = (
                 session_upsert if table_type == "sessions" else run_upsert
-            )(self.dialect_insert, table)
+            )(self.insert, table)
         return stmt
+
+
+class StoreError(RuntimeError):
+    """The writer process could not commit a batch (the message names the database error)."""
+
+
+class WriterProcess:
+    """A :class:`Committer` in a child process: the SQL and JSON work of storing turns runs on
+    another core instead of holding the proxy's GIL. Called from the writer thread only.
+
+    A plain ``python -c`` child over two pipes (not ``multiprocessing``, whose spawn re-runs the
+    parent's main module); the database URL travels through the pipe, not the command line."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._process: subprocess.Popen[bytes] | None = None
+        self._to_child: Connection | None = None
+        self._from_child: Connection | None = None
+
+    def __call__(self, writes: list[Write]) -> None:
+        try:
+            if self._process is None or self._process.poll() is not None:
+                self._start()
+            assert self._to_child is not None and self._from_child is not None
+            self._to_child.send_bytes(pickle.dumps(writes, protocol=pickle.HIGHEST_PROTOCOL))
+            ok, detail = self._from_child.recv()
+        except (EOFError, OSError) as exc:
+            self._stop()
+            raise StoreError(
+                "the store's writer process stopped (it restarts with the next turn)"
+            ) from exc
+        if not ok:
+            raise StoreError(detail)
+
+    def close(self, timeout: float = 30.0) -> None:
+        if self._process is not None and self._to_child is not None:
+            try:
+                self._to_child.send_bytes(b"")
+                self._process.wait(timeout)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._stop()
+
+    def _start(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        package_root = str(Path(__file__).resolve().parents[1])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [package_root, os.environ.get("PYTHONPATH")])
+            ),
+        }
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(to_child_r), str(from_child_w)],
+            pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._to_child = Connection(to_child_w, readable=False)
+        self._from_child = Connection(from_child_r, writable=False)
+        self._to_child.send_bytes(self.url.encode())
+
+    def _stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        for conn in (self._to_child, self._from_child):
+            if conn is not None:
+                conn.close()
+        self._process = self._to_child = self._from_child = None
+
+
+_CHILD = (
+    "import sys; from agentllm.store import writer_main; "
+    "writer_main(int(sys.argv[1]), int(sys.argv[2]))"
+)
+
+
+def writer_main(read_fd: int, write_fd: int) -> None:
+    """The writer process: commit each batch it is sent, answer (ok, error without parameters).
+    It stops when the proxy says so or goes away (end of the pipe)."""
+    # Ctrl-C reaches the whole process group: the proxy decides when the writer stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from agentllm.db import agno_db
+
+    incoming, outgoing = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+    commit = Committer(*agno_db(incoming.recv_bytes().decode()))
+    while True:
+        try:
+            data = incoming.recv_bytes()
+        except EOFError:
+            return
+        if not data:
+            return
+        try:
+            commit(pickle.loads(data))
+        except Exception as exc:
+            outgoing.send((False, describe_error(exc)))
+        else:
+            outgoing.send((True, ""))
 
 
 def session_upsert(insert: Callable[..., Any], table: Any) -> Any:

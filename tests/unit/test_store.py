@@ -387,6 +387,26 @@ def test_server_shutdown_commits_the_queue_and_stops_the_writer(tmp_path):
 
     asyncio.run(with_store_shutdown(inner)({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup", "lifespan.shutdown"]
-    assert not store._writer._thread.is_alive()
+    assert not store._writer._thread.is_alive() and store._process._process is None
     runs = SqliteDb(db_file=f"{tmp_path}/shutdown.db").get_session("chat-1", SessionType.AGENT).runs
     assert len(runs) == 1
+
+
+def test_a_killed_writer_process_is_replaced_and_no_turn_is_lost(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one"])
+    store.flush()
+    store._process._process.kill()
+    store._process._process.wait()
+    converse(store, "chat-1", "ada", ["two"])
+    store.flush()
+    runs = SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT).runs
+    assert [said(r) for r in runs] == ["say one", "say two"]
+
+
+def test_the_writer_process_never_sees_the_database_url_on_its_command_line(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/secret-name.db")
+    converse(store, "chat-1", "ada", ["one"])
+    store.flush()
+    command = Path(f"/proc/{store._process._process.pid}/cmdline").read_bytes()
+    assert b"secret-name" not in command
