@@ -5,7 +5,7 @@ whole session back at the start of the next turn, all synchronously on the proxy
 :class:`SessionStore` keeps Agno's tables and its ``BaseDb`` interface, and changes three things:
 
 - hot agent sessions are served from memory (an LRU), so a turn does not re-read its session;
-- writes are queued and committed by one writer thread, many turns per transaction;
+- writes are queued and committed in batches by a writer process, many turns per transaction;
 - :meth:`SessionStore.pending` tells the handler what it must wait for before the turn's reply may
   end, so a reply the client saw complete is always a turn on disk.
 """
@@ -92,7 +92,8 @@ def coalesce(writes: Iterable[Write]) -> list[Write]:
 
 
 class BatchWriter:
-    """Commits queued writes in batches on one daemon thread; each write gets a future."""
+    """Hands queued writes in batches to ``commit`` on one daemon thread; each write gets a
+    future."""
 
     def __init__(self, commit: Callable[[list[Write]], None], name: str = "agentllm-store") -> None:
         self._commit = commit
