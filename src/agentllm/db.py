@@ -90,9 +90,8 @@ def close_all() -> None:
     with _lock:
         dbs = list(_dbs.values())
     for db in dbs:
-        close = getattr(db, "close", None)
-        if isinstance(db, SessionStore) and close is not None:
-            close()
+        if isinstance(db, SessionStore):
+            db.close()
 
 
 def describe(url: str) -> str:
