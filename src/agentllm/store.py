@@ -174,6 +174,7 @@ def _detached(session: AgentSession) -> AgentSession:
 
 
 def _session_row(session: AgentSession) -> dict[str, Any]:
+    """The session's row; ``to_dict`` (``dataclasses.asdict``) already copies its dicts."""
     data = session.to_dict(include_runs=False)
     now = int(time.time())
     return {
@@ -181,10 +182,10 @@ def _session_row(session: AgentSession) -> dict[str, Any]:
         "session_type": SessionType.AGENT.value,
         "agent_id": data.get("agent_id"),
         "user_id": data.get("user_id"),
-        "agent_data": copy.deepcopy(data.get("agent_data")),
-        "session_data": copy.deepcopy(data.get("session_data")),
-        "summary": copy.deepcopy(data.get("summary")),
-        "metadata": copy.deepcopy(data.get("metadata")),
+        "agent_data": data.get("agent_data"),
+        "session_data": data.get("session_data"),
+        "summary": data.get("summary"),
+        "metadata": data.get("metadata"),
         "created_at": data.get("created_at") or now,
         "updated_at": now,
     }
@@ -272,7 +273,7 @@ class SessionStore(_SqlDb):
         self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
         self._lock = threading.Lock()
-        self._statements: dict[str, Any] = {}
+        self._exists_stmt: Any = None
         self._process = WriterProcess(url)
         self._writer = BatchWriter(self._process)
         atexit.register(_close_at_exit, weakref.ref(self))
@@ -307,8 +308,7 @@ class SessionStore(_SqlDb):
             runs_limit=runs_limit,
         )
         if cacheable and runs_limit is None and isinstance(found, AgentSession):
-            self.sessions.put(found)
-            return _detached(found)
+            self.sessions.put(found)  # keeps a copy of its own
         return found
 
     # --- writes -------------------------------------------------------------------------------
@@ -435,13 +435,12 @@ class SessionStore(_SqlDb):
         table = self._get_table(table_type="sessions")
         if table is None:
             return False
-        stmt = self._statements.get("exists")
-        if stmt is None:
-            stmt = self._statements["exists"] = select(table.c.session_id).where(
+        if self._exists_stmt is None:
+            self._exists_stmt = select(table.c.session_id).where(
                 table.c.session_id == bindparam("session_id")
             )
         with self.db_engine.connect() as conn:
-            return conn.execute(stmt, {"session_id": session_id}).first() is not None
+            return conn.execute(self._exists_stmt, {"session_id": session_id}).first() is not None
 
 
 class Committer:
