@@ -203,31 +203,9 @@ def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy, recorder)
     ]
     assert len(turns_of(recorder, chat)) == 3
     screenshot(page, "open-webui-regenerate.png")
-    wait_stored(
-        proxy,
-        open_webui.user_id,
-        chat,
-        [
-            "epsilon draft notes",
-            "zeta bump version",
-        ],
-    )
+    wait_stored(proxy, open_webui.user_id, chat, ["epsilon draft notes", "zeta bump version"])
 
     send(page, "eta after regenerate")
-    assert wait_for_reply(
-        page, 3, ["epsilon draft notes", "zeta bump version", "eta after regenerate"]
-    ) == [
-        "epsilon draft notes",
-        "zeta bump version",
-        "eta after regenerate",
-    ]
-    wait_stored(
-        proxy,
-        open_webui.user_id,
-        chat,
-        [
-            "epsilon draft notes",
-            "zeta bump version",
-            "eta after regenerate",
-        ],
-    )
+    conversation = ["epsilon draft notes", "zeta bump version", "eta after regenerate"]
+    assert wait_for_reply(page, 3, conversation) == conversation
+    wait_stored(proxy, open_webui.user_id, chat, conversation)
