@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import copy
+import json
 import logging
 import os
 import pickle
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agno.db.base import SessionType
-from agno.db.utils import build_single_run_row
+from agno.db.utils import build_single_run_row, json_serializer
 from agno.session import AgentSession
 from sqlalchemy import bindparam, func, select
 
@@ -64,11 +65,18 @@ SESSION_UPDATES = (
 
 @dataclass(frozen=True)
 class Write:
-    """One row to upsert: a session row or a run row, already detached from live objects."""
+    """One row to upsert, detached from live objects: a session row or a run row.
+
+    Turning Agno's objects into rows (``to_dict``) costs several times what pickling them does,
+    so a write usually carries the object pickled at the moment Agno stored it (``snapshot``), and
+    the writer process builds the row from it (:func:`complete`); ``row`` then holds only the
+    keys. Without a snapshot, ``row`` is the whole row.
+    """
 
     kind: Literal["session", "run", "approval"]
     session_id: str
     row: dict[str, Any]
+    snapshot: bytes | None = None
 
 
 def coalesce(writes: Iterable[Write]) -> list[Write]:
@@ -86,6 +94,7 @@ def coalesce(writes: Iterable[Write]) -> list[Write]:
                 write.kind,
                 write.session_id,
                 {**write.row, "run_index": earlier.row.get("run_index")},
+                write.snapshot,
             )
         latest[key] = write
     return list(latest.values())
@@ -171,6 +180,62 @@ def _detached(session: AgentSession) -> AgentSession:
     clone.metadata = copy.deepcopy(session.metadata)
     clone.agent_data = copy.deepcopy(session.agent_data)
     return clone
+
+
+def _snapshot(obj: Any) -> bytes | None:
+    """``obj`` pickled, or None if pickle cannot copy something it holds."""
+    try:
+        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:
+        return None
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` as the database will store it (Agno's JSON encoding): plain data, its own copy."""
+    return dict(json.loads(json_serializer(row)))
+
+
+def _run_row(run: Any, keys: dict[str, Any]) -> dict[str, Any]:
+    return build_single_run_row(
+        run=run, session_id=keys["session_id"], user_id=keys["user_id"], run_index=keys["run_index"]
+    )
+
+
+class UnreadableSnapshots(Exception):
+    """Snapshots the writer process cannot unpickle (they hold a class it cannot import, e.g.
+    one defined in the proxy's ``__main__``): the proxy builds those rows itself."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        super().__init__(f"{len(indexes)} snapshot(s) could not be read")
+        self.indexes = indexes
+
+
+def complete(writes: list[Write]) -> list[dict[str, Any]]:
+    """The whole rows of ``writes``, built from their snapshots (in the writer process)."""
+    stored: list[Any] = []
+    unreadable = []
+    for index, write in enumerate(writes):
+        try:
+            stored.append(None if write.snapshot is None else pickle.loads(write.snapshot))
+        except Exception:
+            unreadable.append(index)
+    if unreadable:
+        raise UnreadableSnapshots(unreadable)
+    return [
+        write.row
+        if obj is None
+        else _session_row(obj)
+        if write.kind == "session"
+        else _run_row(obj, write.row)
+        for write, obj in zip(writes, stored, strict=True)
+    ]
+
+
+def with_row(write: Write) -> Write:
+    """``write`` with its whole row built in this process, and no snapshot."""
+    if write.snapshot is None:
+        return write
+    return Write(write.kind, write.session_id, _plain(complete([write])[0]))
 
 
 def _session_row(session: AgentSession) -> dict[str, Any]:
@@ -273,7 +338,7 @@ class SessionStore(_SqlDb):
         self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
         self._lock = threading.Lock()
-        self._exists_stmt: Any = None
+        self._exists_sql: tuple[str, bool] | None = None
         self._process = WriterProcess(url)
         self._writer = BatchWriter(self._process)
         atexit.register(_close_at_exit, weakref.ref(self))
@@ -318,7 +383,14 @@ class SessionStore(_SqlDb):
             self._wait_pending(getattr(session, "session_id", None))
             self.sessions.drop(getattr(session, "session_id", None))
             return super().upsert_session(session, deserialize=deserialize)
-        self._queue(Write("session", session.session_id, _session_row(session)))
+        without_runs = copy.copy(session)
+        without_runs.runs = None  # they have rows of their own
+        snapshot = _snapshot(without_runs)
+        self._queue(
+            Write("session", session.session_id, {"session_id": session.session_id}, snapshot)
+            if snapshot is not None
+            else Write("session", session.session_id, _plain(_session_row(session)))
+        )
         self.sessions.put(session)
         return session
 
@@ -329,10 +401,18 @@ class SessionStore(_SqlDb):
         user_id: str | None = None,
         run_index: int | None = None,
     ) -> None:
-        row = build_single_run_row(
-            run=run, session_id=session_id, user_id=user_id, run_index=run_index
+        keys = {
+            "run_id": run.get("run_id") if isinstance(run, dict) else run.run_id,
+            "session_id": session_id,
+            "user_id": user_id,
+            "run_index": run_index,
+        }
+        snapshot = None if isinstance(run, dict) else _snapshot(run)
+        self._queue(
+            Write("run", session_id, keys, snapshot)
+            if snapshot is not None
+            else Write("run", session_id, _plain(_run_row(run, keys)))
         )
-        self._queue(Write("run", session_id, row))
         if isinstance(run, dict):
             self.sessions.drop(session_id)
         else:
@@ -435,12 +515,26 @@ class SessionStore(_SqlDb):
         table = self._get_table(table_type="sessions")
         if table is None:
             return False
-        if self._exists_stmt is None:
-            self._exists_stmt = select(table.c.session_id).where(
-                table.c.session_id == bindparam("session_id")
+        if self._exists_sql is None:
+            # Compiled once for the driver and run on a pooled driver connection: SQLAlchemy's
+            # own execution path costs several times the query itself.
+            compiled = (
+                select(table.c.session_id)
+                .where(table.c.session_id == bindparam("session_id"))
+                .compile(dialect=self.db_engine.dialect)
             )
-        with self.db_engine.connect() as conn:
-            return conn.execute(self._exists_stmt, {"session_id": session_id}).first() is not None
+            self._exists_sql = (str(compiled), bool(compiled.positional))
+        sql, positional = self._exists_sql
+        conn = self.db_engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(sql, (session_id,) if positional else {"session_id": session_id})
+                return cursor.fetchone() is not None
+            finally:
+                cursor.close()
+        finally:
+            conn.close()  # back to the pool, which ends the read transaction
 
 
 class Committer:
@@ -455,9 +549,10 @@ class Committer:
     def __call__(self, writes: list[Write]) -> None:
         """Upsert a batch in one transaction, with the statements Agno's own upserts use."""
         db = self.db
-        sessions = [w.row for w in writes if w.kind == "session"]
-        runs = [w.row for w in writes if w.kind == "run"]
-        approvals = [w.row for w in writes if w.kind == "approval"]
+        rows = list(zip(writes, complete(writes), strict=True))
+        sessions = [row for w, row in rows if w.kind == "session"]
+        runs = [row for w, row in rows if w.kind == "run"]
+        approvals = [row for w, row in rows if w.kind == "approval"]
         # Tables are resolved (and created) before the transaction: Agno uses the same session.
         session_stmt = self._statement("sessions") if sessions else None
         run_stmt = self._statement("runs") if runs else None
@@ -537,13 +632,18 @@ class WriterProcess:
                 self._start()
             assert self._to_child is not None and self._from_child is not None
             self._to_child.send_bytes(pickle.dumps(writes, protocol=pickle.HIGHEST_PROTOCOL))
-            ok, detail = self._from_child.recv()
+            outcome, detail = self._from_child.recv()
+            if outcome == "rebuild":
+                unreadable = set(detail)
+                writes = [with_row(w) if i in unreadable else w for i, w in enumerate(writes)]
+                self._to_child.send_bytes(pickle.dumps(writes, protocol=pickle.HIGHEST_PROTOCOL))
+                outcome, detail = self._from_child.recv()
         except (EOFError, OSError) as exc:
             self._stop()
             raise StoreError(
                 "the store's writer process stopped (it restarts with the next turn)"
             ) from exc
-        if not ok:
+        if outcome != "ok":
             raise StoreError(detail)
 
     def close(self, timeout: float = 30.0) -> None:
@@ -594,7 +694,8 @@ _CHILD = (
 
 
 def writer_main(read_fd: int, write_fd: int) -> None:
-    """The writer process: commit each batch it is sent, answer (ok, error without parameters).
+    """The writer process: commit each batch it is sent; answer ("ok", ""), ("error", the error
+    without parameters) or ("rebuild", the writes whose snapshots it cannot read).
     It stops when the proxy says so or goes away (end of the pipe)."""
     # Ctrl-C reaches the whole process group: the proxy decides when the writer stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -611,10 +712,12 @@ def writer_main(read_fd: int, write_fd: int) -> None:
             return
         try:
             commit(pickle.loads(data))
+        except UnreadableSnapshots as exc:
+            outgoing.send(("rebuild", exc.indexes))
         except Exception as exc:
-            outgoing.send((False, describe_error(exc)))
+            outgoing.send(("error", describe_error(exc)))
         else:
-            outgoing.send((True, ""))
+            outgoing.send(("ok", ""))
 
 
 def session_upsert(insert: Callable[..., Any], table: Any) -> Any:

@@ -123,6 +123,68 @@ def test_without_a_session_cache_every_read_goes_to_disk(tmp_path):
     assert seen
 
 
+def test_a_session_not_in_memory_costs_one_indexed_question_before_any_full_read(tmp_path):
+    path = tmp_path / "s.db"
+    converse(SqliteDb(db_file=str(path)), "chat-1", "ada", ["one"])  # written by someone else
+    store = make_db(f"sqlite:///{path}")
+    executed: list[str] = []
+    event.listen(
+        store.db_engine,
+        "connect",
+        lambda raw, _: raw.set_trace_callback(executed.append),
+    )
+    store.get_session("chat-0", SessionType.AGENT)  # the first read loads the table's schema
+    executed.clear()
+    assert store.get_session("chat-2", SessionType.AGENT, user_id="ada") is None
+    asked = [s for s in executed if "agno_sessions" in s]
+    assert len(asked) == 1 and "session_data" not in asked[0] and "chat-2" in asked[0]
+    # A session that exists is then read in full.
+    assert [said(r) for r in store.get_session("chat-1", SessionType.AGENT).runs] == ["say one"]
+
+
+def test_a_run_is_stored_as_it_was_when_agno_stored_it_not_as_it_changed_after(tmp_path):
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    converse(store, "chat-1", "ada", ["one"])
+    store.flush()
+    run = store.get_session("chat-1", SessionType.AGENT).runs[0]
+    run.metadata = {"step": "stored"}
+    store.upsert_run(run, session_id="chat-1", user_id="ada")
+    run.metadata["step"] = "changed afterwards"
+    store.flush()
+    plain = SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT)
+    assert plain.runs[0].metadata == {"step": "stored"}
+
+
+def test_a_turn_holding_objects_that_cannot_be_pickled_is_still_stored(tmp_path):
+    class Tags(dict):  # a local class: JSON-serialisable, not picklable
+        pass
+
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    agent = agent_on(store)
+    agent.run("say one", session_id="chat-1", user_id="ada", metadata=Tags(team="infra"))
+    agent.run("say two", session_id="chat-1", user_id="ada", session_state=Tags(step=2))
+    store.flush()
+    plain = SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT)
+    assert [said(r) for r in plain.runs] == ["say one", "say two"]
+    assert plain.runs[0].metadata == {"team": "infra"}
+    assert plain.session_data["session_state"] == {"step": 2}
+
+
+def test_a_turn_holding_a_class_the_writer_process_cannot_import_is_still_stored(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "only_here.py").write_text("class Tags(dict):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))  # this process only, not the writer process
+    from only_here import Tags  # type: ignore[import-not-found]
+
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    agent_on(store).run("say one", session_id="chat-1", user_id="ada", session_state=Tags(a=1))
+    store.flush()
+    plain = SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT)
+    assert [said(r) for r in plain.runs] == ["say one"]
+    assert plain.session_data["session_state"] == {"a": 1}
+
+
 class Chat:
     """One conversation with agno/release-manager through the handler, on its own database."""
 
