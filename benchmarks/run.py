@@ -56,6 +56,9 @@ class Sizes:
     turn_window: int = 10
     soak_seconds: float = 30.0
     soak_streams: int = 64
+    # Scenario 4's lag measured at lower concurrency too, on both sides: LiteLLM's own floor.
+    floor_streams: tuple[int, ...] = (1, 4, 16)
+    floor_seconds: float = 8.0
     memory_requests: int = 10_000
     memory_users: int = 1_000
     warmup: int = 32
@@ -70,6 +73,8 @@ SMOKE = Sizes(
     turn_window=2,
     soak_seconds=1.5,
     soak_streams=4,
+    floor_streams=(1, 2),
+    floor_seconds=1.0,
     memory_requests=40,
     memory_users=10,
     warmup=2,
@@ -375,17 +380,24 @@ async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
 
 async def soak(load: Load, sizes: Sizes) -> dict[str, Any]:
     """Scenario 4: many concurrent streams for a while; errors and the proxy's event-loop lag."""
-    out: dict[str, Any] = {}
-    for model, side in ((NATIVE, "native"), (AGENT, "agent")):
-        await load.lag()
 
-        def one(i: int, model: str = model, side: str = side) -> Awaitable[Sample]:
-            return load.chat(model, True, f"user-{i % 64}", f"soak-{side}-{i}")
+    async def streams(count: int, seconds: float, tag: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"streams": count}
+        for model, side in ((NATIVE, "native"), (AGENT, "agent")):
+            await load.lag()
 
-        samples, wall = await for_seconds(sizes.soak_seconds, sizes.soak_streams, one)
-        out[side] = summarize(samples, wall) | {"event_loop_lag": await load.lag()}
+            def one(i: int, model: str = model, side: str = side) -> Awaitable[Sample]:
+                return load.chat(model, True, f"user-{i % 64}", f"{tag}-{side}-{i}")
+
+            samples, wall = await for_seconds(seconds, count, one)
+            out[side] = summarize(samples, wall) | {"event_loop_lag": await load.lag()}
+        return out
+
+    out = await streams(sizes.soak_streams, sizes.soak_seconds, "soak")
+    out["lag_by_concurrency"] = [
+        await streams(count, sizes.floor_seconds, f"floor{count}") for count in sizes.floor_streams
+    ]
     agent = out["agent"]
-    out["streams"] = sizes.soak_streams
     out["lag_p99_target_ms"] = 20.0
     out["pass"] = agent["errors"] == 0 and agent["event_loop_lag"]["p99_ms"] <= 20.0
     return out
@@ -603,7 +615,22 @@ def markdown(report: Report, command: str) -> str:
             "",
             f"agent: 0 errors and lag p99 <= {r['lag_p99_target_ms']:g} ms: {verdict(r['pass'])}",
             "",
+            f"The same loop lag by concurrency ({report.sizes.floor_seconds:g} s each), "
+            "LiteLLM's own floor on the native side:",
+            "",
+            "| streams | req/s native / agent | errors | loop lag p50 native / agent (ms) "
+            "| loop lag p99 native / agent (ms) |",
+            "|---|---|---|---|---|",
         ]
+        for level in [*r.get("lag_by_concurrency", []), r]:
+            n, a = level["native"], level["agent"]
+            nl, al = n["event_loop_lag"], a["event_loop_lag"]
+            lines.append(
+                f"| {level['streams']} | {n['rps']} / {a['rps']} | "
+                f"{n['errors'] + a['errors']} | {nl['p50_ms']:.1f} / {al['p50_ms']:.1f} | "
+                f"{nl['p99_ms']:.1f} / {al['p99_ms']:.1f} |"
+            )
+        lines.append("")
     if "memory" in sc:
         r = sc["memory"]
         a = r["agent"]

@@ -64,6 +64,12 @@ def test_conversation_soak_and_memory_report_their_measures(report):
     assert soak["errors"] == 0
     assert soak["event_loop_lag"]["samples"] > 0
     assert {"p50_ms", "p95_ms", "p99_ms", "max_ms"} <= set(soak["event_loop_lag"])
+    # The floor: the same lag measure at lower concurrency, both sides, for every level.
+    floor = scenarios["soak"]["lag_by_concurrency"]
+    assert [level["streams"] for level in floor] == [1, 2]
+    for level in floor:
+        for side in ("native", "agent"):
+            assert level[side]["errors"] == 0 and level[side]["event_loop_lag"]["samples"] > 0
     memory = scenarios["memory"]
     assert memory["agent"]["errors"] == 0
     assert len(memory["rss_mb"]) >= 2
@@ -81,6 +87,7 @@ def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report
         "### 2. Streaming",
         "### 3. One conversation",
         "### 4.",
+        "loop lag by concurrency",
         "### 5.",
     ):
         assert heading in block
