@@ -291,14 +291,13 @@ class SessionCache:
             cached = self._sessions.get(session_id)
             if cached is None:
                 return
-            runs = list(cached.runs or [])
-            for i, existing in enumerate(runs):
-                if existing.run_id == run.run_id:
+            runs = cached.runs or []  # our own list: readers get copies
+            # Agno stores the session, with this run last, just before the run: look from the end.
+            for i in range(len(runs) - 1, -1, -1):
+                if runs[i].run_id == run.run_id:
                     runs[i] = run
-                    break
-            else:
-                runs.append(run)
-            cached.runs = runs  # our own snapshot: nobody else holds it
+                    return
+            cached.runs = [*runs, run]
             self._store(session_id, cached)
 
     def drop(self, session_id: str | None) -> None:
