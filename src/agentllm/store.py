@@ -152,23 +152,27 @@ class BatchWriter:
                 return
 
     def _run(self, batch: list[tuple[Write, Future[None]]]) -> None:
-        writes = [w for w, _ in batch if w.row]
+        writes = [(w, f) for w, f in batch if w.row]
         try:
             if writes:
-                self._commit(coalesce(writes))
+                self._commit(coalesce([w for w, _ in writes]))
         except Exception as exc:
-            sessions = {w.session_id for w, _ in batch}
+            sessions = dict.fromkeys(w.session_id for w, _ in writes)
             if len(sessions) > 1:
                 # One session's bad turn must not fail the turns batched with it: retry each
                 # session's writes on their own, still one transaction per turn.
                 for session_id in sessions:
-                    self._run([(w, f) for w, f in batch if w.session_id == session_id])
-                return
-            for _, future in batch:
-                future.set_exception(exc)
-            return
-        for _, future in batch:
-            future.set_result(None)
+                    self._run([(w, f) for w, f in writes if w.session_id == session_id])
+            else:
+                for _, future in writes:
+                    future.set_exception(exc)
+        else:
+            for _, future in writes:
+                future.set_result(None)
+        # Flush markers (no row) are settled last: everything queued before them is settled.
+        for write, future in batch:
+            if not write.row:
+                future.set_result(None)
 
 
 def _detached(session: AgentSession) -> AgentSession:
@@ -336,6 +340,7 @@ class SessionStore(_SqlDb):
         super().__init__(*args, **kwargs)
         self.sessions = SessionCache(session_cache_turns)
         self._pending: dict[str, set[Future[None]]] = {}
+        self._watchers: dict[str, list[list[Future[None]]]] = {}
         self._lock = threading.Lock()
         self._exists_sql: tuple[str, bool] | None = None
         self._process = WriterProcess(url)
@@ -384,11 +389,10 @@ class SessionStore(_SqlDb):
             return super().upsert_session(session, deserialize=deserialize)
         without_runs = copy.copy(session)
         without_runs.runs = None  # they have rows of their own
-        snapshot = _snapshot(without_runs)
-        self._queue(
-            Write("session", session.session_id, {"session_id": session.session_id}, snapshot)
-            if snapshot is not None
-            else Write("session", session.session_id, _plain(_session_row(session)))
+        self._queue_snapshot(
+            Write("session", session.session_id, {"session_id": session.session_id}),
+            without_runs,
+            lambda: _session_row(session),
         )
         self.sessions.put(session)
         return session
@@ -406,12 +410,7 @@ class SessionStore(_SqlDb):
             "user_id": user_id,
             "run_index": run_index,
         }
-        snapshot = None if isinstance(run, dict) else _snapshot(run)
-        self._queue(
-            Write("run", session_id, keys, snapshot)
-            if snapshot is not None
-            else Write("run", session_id, _plain(_run_row(run, keys)))
-        )
+        self._queue_snapshot(Write("run", session_id, keys), run, lambda: _run_row(run, keys))
         if isinstance(run, dict):
             self.sessions.drop(session_id)
         else:
@@ -429,6 +428,24 @@ class SessionStore(_SqlDb):
         }
         self._writer.submit(Write("approval", "", row))
         return 0
+
+    def watch(self, session_id: str) -> list[Future[None]]:
+        """A list that collects the future of every write of ``session_id`` queued from now until
+        :meth:`unwatch`, done or not: a turn learns the outcome of its own writes even when the
+        writer settled them before the turn got to wait (``pending`` forgets settled writes)."""
+        collected: list[Future[None]] = []
+        with self._lock:
+            self._watchers.setdefault(session_id, []).append(collected)
+        return collected
+
+    def unwatch(self, session_id: str, collected: list[Future[None]]) -> None:
+        """Stop collecting into ``collected`` (from :meth:`watch`)."""
+        with self._lock:
+            lists = [c for c in self._watchers.get(session_id, ()) if c is not collected]
+            if lists:
+                self._watchers[session_id] = lists
+            else:
+                self._watchers.pop(session_id, None)
 
     def pending(self, session_id: str | None) -> list[Future[None]]:
         """The writes of ``session_id`` not yet committed: a turn is stored once they are done."""
@@ -482,11 +499,31 @@ class SessionStore(_SqlDb):
 
     # --- internals ----------------------------------------------------------------------------
 
+    def _queue_snapshot(self, write: Write, stored: Any, row: Callable[[], dict[str, Any]]) -> None:
+        """Queue ``write`` with ``stored`` pickled; what pickle cannot copy gets its whole row
+        built here instead, and a row that cannot be built fails the turn like a refused write."""
+        snapshot = _snapshot(stored)
+        if snapshot is not None:
+            self._queue(Write(write.kind, write.session_id, write.row, snapshot))
+            return
+        try:
+            whole = _plain(row())
+        except Exception as exc:
+            refused: Future[None] = Future()
+            refused.set_exception(exc)
+            self._track(write.session_id, refused)
+            return
+        self._queue(Write(write.kind, write.session_id, whole))
+
     def _queue(self, write: Write) -> None:
-        future = self._writer.submit(write)
+        self._track(write.session_id, self._writer.submit(write))
+
+    def _track(self, session_id: str, future: Future[None]) -> None:
         with self._lock:
-            self._pending.setdefault(write.session_id, set()).add(future)
-        future.add_done_callback(lambda done: self._settled(write.session_id, done))
+            self._pending.setdefault(session_id, set()).add(future)
+            for collected in self._watchers.get(session_id, ()):
+                collected.append(future)
+        future.add_done_callback(lambda done: self._settled(session_id, done))
 
     def _settled(self, session_id: str, future: Future[None]) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import litellm
@@ -24,7 +25,7 @@ from agentllm.db import make_db
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.identity import RequestIdentity
-from agentllm.store import BatchWriter, Write, coalesce
+from agentllm.store import BatchWriter, SessionStore, Write, coalesce
 from agentllm.tools import get_chat_history
 
 
@@ -270,6 +271,41 @@ def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_w
     assert "disk says no" in caplog.text and "beta" not in caplog.text
 
 
+def test_a_refused_turn_fails_its_reply_even_when_the_writer_finished_first(chat, monkeypatch):
+    # Under load the writer can commit (or fail) a turn's writes before the handler gets to wait
+    # for them: the failure must still reach that turn's reply.
+    queue = SessionStore._queue
+
+    def queue_then_settle(self, write):
+        queue(self, write)
+        self.flush()
+
+    monkeypatch.setattr(SessionStore, "_queue", queue_then_settle)
+    chat.ask("alpha")
+    with sqlite3.connect(chat.path) as raw:
+        raw.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON agno_runs "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    with pytest.raises(litellm.ServiceUnavailableError, match="could not be stored"):
+        chat.ask("beta")
+    assert chat.stored() == ["alpha"]
+
+
+def test_a_turn_whose_row_cannot_be_built_is_reported_not_swallowed(tmp_path, caplog):
+    class Opaque:  # neither pickle nor the database's JSON encoding can take it
+        pass
+
+    store = make_db(f"sqlite:///{tmp_path}/s.db")
+    watched = store.watch("chat-1")
+    agent = agent_on(store)
+    agent.run("say one", session_id="chat-1", user_id="ada", session_state={"x": Opaque()})
+    store.unwatch("chat-1", watched)
+    failures = [f.exception(timeout=10) for f in watched]
+    assert any(isinstance(f, TypeError) for f in failures)
+    assert "could not store a turn of session chat-1" in caplog.text
+
+
 def test_deleting_a_session_removes_it_from_memory_and_disk(tmp_path):
     store = make_db(f"sqlite:///{tmp_path}/s.db")
     converse(store, "chat-1", "ada", ["one"])
@@ -353,6 +389,27 @@ def test_one_bad_write_fails_alone_not_the_batch_it_came_in():
     writer.close()
     assert [o is None for o in outcomes] == [True, True, False, True, True]
     assert sorted(w.row["run_id"] for batch in committed for w in batch) == ["r0", "r1", "r3", "r4"]
+
+
+def test_flush_returns_only_after_every_earlier_write_is_settled_even_if_retried():
+    gate = threading.Event()
+
+    def commit(batch: list[Write]) -> None:
+        gate.wait()
+        if any(w.row.get("bad") for w in batch):
+            raise RuntimeError("refused")
+        time.sleep(0.02)
+
+    writer = BatchWriter(commit)
+    writer.submit(Write("run", "first", {"run_id": "first"}))  # holds the writer at the gate
+    futures = [
+        writer.submit(Write("run", f"s{i}", {"run_id": f"r{i}", "bad": i == 0})) for i in range(4)
+    ]
+    threading.Timer(0.2, gate.set).start()
+    writer.flush()  # its marker is batched with the four writes, whose batch fails and is retried
+    assert [f.done() for f in futures] == [True] * 4
+    assert futures[0].exception() is not None and futures[3].exception() is None
+    writer.close()
 
 
 # --- the chat-history tool -------------------------------------------------------------------

@@ -283,10 +283,20 @@ class AgnoLLM(CustomLLM):
         return run_input(request, plan), kwargs
 
     @staticmethod
-    def _writes(run: PreparedRun) -> list[Future[None]]:
-        """The turn's writes the store has not committed yet (``agentllm.store``)."""
-        pending = getattr(run.agent.db, "pending", None)
-        return pending(run.session_id) if pending is not None else []
+    @contextmanager
+    def _writes(run: PreparedRun) -> Iterator[list[Future[None]]]:
+        """The futures of the writes this turn makes, collected while it runs (the session store's
+        ``watch``; the caller holds the conversation's lock, so they are this turn's)."""
+        db = run.agent.db
+        watch = getattr(db, "watch", None)
+        if watch is None or run.session_id is None:
+            yield []
+            return
+        collected = watch(run.session_id)
+        try:
+            yield collected
+        finally:
+            db.unwatch(run.session_id, collected)  # type: ignore[union-attr]
 
     @staticmethod
     def _translate(event: Any, model: str) -> str | Finished | None:
@@ -311,41 +321,42 @@ class AgnoLLM(CustomLLM):
 
     # --- async ------------------------------------------------------------------------------
 
-    async def _astored(self, run: PreparedRun) -> None:
+    @staticmethod
+    async def _astored(run: PreparedRun, writes: list[Future[None]]) -> None:
         """Return once the turn is on disk: the reply may only end after that."""
-        writes = self._writes(run)
         if writes:
             try:
-                await asyncio.gather(*(asyncio.wrap_future(w) for w in writes))
+                await asyncio.gather(*(asyncio.wrap_future(w) for w in list(writes)))
             except Exception:
                 raise not_stored(run.model) from None
 
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
         async with self.locks.hold(run.session_id):
-            messages, kwargs = self._plan(run)
-            stream = run.agent.arun(messages, **kwargs)
-            try:
-                async with asyncio.timeout(run.timeout):
-                    finished = None
-                    async for event in stream:
-                        item = self._translate(event, run.model)
-                        if isinstance(item, Finished):
-                            finished = item  # Agno's last event: its stream ends here
-                        elif item is not None:
-                            yield item
-                    if finished is not None:
-                        await self._astored(run)
-                        yield finished
-            except TimeoutError:
-                raise AgentTimeout(
-                    f"agent {run.model!r} did not finish within {run.timeout:g} s "
-                    "(AGENTLLM_REQUEST_TIMEOUT, or the agent's own timeout)",
-                    run.model,
-                ) from None
-            finally:
-                # Close Agno's stream now, in this task, so that a failed, timed-out or
-                # disconnected run leaves nothing running behind it.
-                await stream.aclose()
+            with self._writes(run) as writes:
+                messages, kwargs = self._plan(run)
+                stream = run.agent.arun(messages, **kwargs)
+                try:
+                    async with asyncio.timeout(run.timeout):
+                        finished = None
+                        async for event in stream:
+                            item = self._translate(event, run.model)
+                            if isinstance(item, Finished):
+                                finished = item  # Agno's last event: its stream ends here
+                            elif item is not None:
+                                yield item
+                        if finished is not None:
+                            await self._astored(run, writes)
+                            yield finished
+                except TimeoutError:
+                    raise AgentTimeout(
+                        f"agent {run.model!r} did not finish within {run.timeout:g} s "
+                        "(AGENTLLM_REQUEST_TIMEOUT, or the agent's own timeout)",
+                        run.model,
+                    ) from None
+                finally:
+                    # Close Agno's stream now, in this task, so that a failed, timed-out or
+                    # disconnected run leaves nothing running behind it.
+                    await stream.aclose()
 
     async def acompletion(
         self,
@@ -403,7 +414,7 @@ class AgnoLLM(CustomLLM):
     # --- sync -------------------------------------------------------------------------------
 
     def _events(self, run: PreparedRun) -> Iterator[str | Finished]:
-        with self.locks.hold_sync(run.session_id):
+        with self.locks.hold_sync(run.session_id), self._writes(run) as writes:
             messages, kwargs = self._plan(run)
             finished = None
             for event in run.agent.run(messages, **kwargs):
@@ -414,7 +425,7 @@ class AgnoLLM(CustomLLM):
                     yield item
             if finished is not None:
                 try:
-                    for write in self._writes(run):
+                    for write in list(writes):
                         write.result()
                 except Exception:
                     raise not_stored(run.model) from None
