@@ -41,6 +41,7 @@ AGENT = "agno/release-manager"
 # The offline model answers "echo: <prompt>\ncontext: <prompt>", one word per chunk: 18 chunks,
 # as many as the 54-character mock reply in bench_config.yaml at 3 characters per chunk.
 PROMPT = "Plan the release of version two point zero"
+REPLY_WORDS = 18
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 
@@ -89,6 +90,7 @@ class Sample:
     ttft: float | None = None
     chunks: int = 0
     error: str | None = None
+    words: int = 0  # of a non-streamed reply
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -214,15 +216,23 @@ class Load:
             await asyncio.sleep(0.5)
 
     async def chat(
-        self, model: str, stream: bool, user: str, chat_id: str, text: str = PROMPT
+        self,
+        model: str,
+        stream: bool,
+        user: str,
+        chat_id: str,
+        text: str = PROMPT,
+        max_tokens: int | None = None,
     ) -> Sample:
         """One chat request; a conversation id in ``X-Session-Id`` and the user in the body."""
-        body = {
+        body: dict[str, Any] = {
             "model": model,
             "messages": [{"role": "user", "content": text}],
             "stream": stream,
             "user": user,
         }
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
         headers = {**self.headers, "X-Session-Id": chat_id}
         start = time.perf_counter()
         try:
@@ -239,7 +249,7 @@ class Load:
                     content = reply["choices"][0]["message"]["content"]
                     if not content:
                         return Sample(time.perf_counter() - start, error="empty reply")
-                    return Sample(time.perf_counter() - start, chunks=1)
+                    return Sample(time.perf_counter() - start, chunks=1, words=len(content.split()))
                 return await self._read_stream(resp, start)
         except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
             return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
@@ -354,13 +364,20 @@ async def compare(load: Load, sizes: Sizes, stream: bool, tag: str) -> dict[str,
 
 
 async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
-    """Scenario 3: one conversation, turn after turn; late turns against early ones."""
+    """Scenario 3: one conversation, turn after turn; late turns against early ones.
+
+    The offline model echoes every user message it is sent, so its reply would grow with the
+    history (18 words at turn 1, ~100 from turn 11 on); ``max_tokens`` keeps every reply at the
+    18 words of the other scenarios, so the ratio measures what the conversation's length costs.
+    """
     out: dict[str, Any] = {}
     for model, side in ((NATIVE, "native"), (AGENT, "agent")):
         samples = []
         for turn in range(1, sizes.turns + 1):
             text = f"Turn {turn}: {PROMPT}"
-            samples.append(await load.chat(model, False, "user-long", f"long-{side}", text))
+            samples.append(
+                await load.chat(model, False, "user-long", f"long-{side}", text, REPLY_WORDS)
+            )
         w = sizes.turn_window
         first = [s.latency * 1000 for s in samples[:w]]
         last = [s.latency * 1000 for s in samples[-w:]]
@@ -370,6 +387,8 @@ async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
             "first_mean_ms": round(sum(first) / len(first), 2),
             "last_mean_ms": round(sum(last) / len(last), 2),
             "last_over_first": ratio(sum(last), sum(first)),
+            "first_reply_words": round(sum(s.words for s in samples[:w]) / w, 1),
+            "last_reply_words": round(sum(s.words for s in samples[-w:]) / w, 1),
             "all": summarize(samples, sum(s.latency for s in samples)),
         }
     out["window"] = sizes.turn_window
@@ -583,14 +602,16 @@ def markdown(report: Report, command: str) -> str:
         lines += [
             f"### 3. One conversation, {n} turns in sequence",
             "",
-            f"| side | errors | mean turns 1-{w} (ms) | mean turns {n - w + 1}-{n} (ms) | ratio |",
-            "|---|---|---|---|---|",
+            f"| side | errors | mean turns 1-{w} (ms) | mean turns {n - w + 1}-{n} (ms) | ratio "
+            "| reply words, first / last turns |",
+            "|---|---|---|---|---|---|",
         ]
         for side, model in (("native", NATIVE), ("agent", AGENT)):
             s = r[side]
             lines.append(
                 f"| {model} | {s['errors']} | {s['first_mean_ms']} | {s['last_mean_ms']} "
-                f"| {s['last_over_first']} |"
+                f"| {s['last_over_first']} | {s.get('first_reply_words', '—')} / "
+                f"{s.get('last_reply_words', '—')} |"
             )
         lines += ["", f"agent ratio target <= {r['target']}: {verdict(r['pass'])}", ""]
     if "soak" in sc:
