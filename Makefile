@@ -37,7 +37,7 @@ lint: install
 format: install
 	$(NOX) -s format
 
-# About 12 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
+# About 8 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
 bench: install
 	$(NOX) -s bench
 

@@ -5,7 +5,7 @@ One proxy process serves ``native-mock`` (LiteLLM's ``mock_response``) and
 driven by the same async load generator in alternating rounds. Results go to a JSON file and to
 the generated block of ``docs/BENCHMARKS.md``; the rest of that page is kept as written.
 
-    python -m benchmarks.run            # full run (about 12 minutes on 2 cores)
+    python -m benchmarks.run            # full run (about 8 minutes on 2 cores)
     python -m benchmarks.run --smoke    # a few requests per scenario: checks the harness only
 """
 
