@@ -6,7 +6,7 @@ whole session back at the start of the next turn, all synchronously on the proxy
 
 - hot agent sessions are served from memory (an LRU), so a turn does not re-read its session;
 - writes are queued and committed in batches by a writer process, many turns per transaction;
-- :meth:`SessionStore.pending` tells the handler what it must wait for before the turn's reply may
+- :meth:`SessionStore.watch` tells the handler what it must wait for before the turn's reply may
   end, so a reply the client saw complete is always a turn on disk.
 """
 
@@ -28,7 +28,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -90,12 +90,7 @@ def coalesce(writes: Iterable[Write]) -> list[Write]:
             and write.row.get("run_index") is None
             and earlier.row.get("run_index") is not None
         ):
-            write = Write(
-                write.kind,
-                write.session_id,
-                {**write.row, "run_index": earlier.row.get("run_index")},
-                write.snapshot,
-            )
+            write = replace(write, row={**write.row, "run_index": earlier.row.get("run_index")})
         latest[key] = write
     return list(latest.values())
 
@@ -239,7 +234,7 @@ def with_row(write: Write) -> Write:
     """``write`` with its whole row built in this process, and no snapshot."""
     if write.snapshot is None:
         return write
-    return Write(write.kind, write.session_id, _plain(complete([write])[0]))
+    return replace(write, row=_plain(complete([write])[0]), snapshot=None)
 
 
 def _session_row(session: AgentSession) -> dict[str, Any]:
@@ -432,7 +427,7 @@ class SessionStore(_SqlDb):
     def watch(self, session_id: str) -> list[Future[None]]:
         """A list that collects the future of every write of ``session_id`` queued from now until
         :meth:`unwatch`, done or not: a turn learns the outcome of its own writes even when the
-        writer settled them before the turn got to wait (``pending`` forgets settled writes)."""
+        writer settled them before the turn got to wait (``_pending`` forgets settled writes)."""
         collected: list[Future[None]] = []
         with self._lock:
             self._watchers.setdefault(session_id, []).append(collected)
@@ -446,13 +441,6 @@ class SessionStore(_SqlDb):
                 self._watchers[session_id] = lists
             else:
                 self._watchers.pop(session_id, None)
-
-    def pending(self, session_id: str | None) -> list[Future[None]]:
-        """The writes of ``session_id`` not yet committed: a turn is stored once they are done."""
-        if session_id is None:
-            return []
-        with self._lock:
-            return list(self._pending.get(session_id, ()))
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every write queued so far is committed."""
@@ -504,7 +492,7 @@ class SessionStore(_SqlDb):
         built here instead, and a row that cannot be built fails the turn like a refused write."""
         snapshot = _snapshot(stored)
         if snapshot is not None:
-            self._queue(Write(write.kind, write.session_id, write.row, snapshot))
+            self._queue(replace(write, snapshot=snapshot))
             return
         try:
             whole = _plain(row())
@@ -513,7 +501,7 @@ class SessionStore(_SqlDb):
             refused.set_exception(exc)
             self._track(write.session_id, refused)
             return
-        self._queue(Write(write.kind, write.session_id, whole))
+        self._queue(replace(write, row=whole))
 
     def _queue(self, write: Write) -> None:
         self._track(write.session_id, self._writer.submit(write))
@@ -542,7 +530,12 @@ class SessionStore(_SqlDb):
             )
 
     def _wait_pending(self, session_id: str | None) -> None:
-        for future in self.pending(session_id):
+        """Wait for the writes of ``session_id`` not yet settled (before reading it from disk)."""
+        if session_id is None:
+            return
+        with self._lock:
+            waiting = list(self._pending.get(session_id, ()))
+        for future in waiting:
             future.exception()
 
     def _exists(self, session_id: str) -> bool:

@@ -223,6 +223,15 @@ class Chat:
         return [said(run) for run in session.runs]
 
 
+def refuse_run_inserts(path: Path) -> None:
+    """A trigger on the SQLite file that makes the database refuse every new run row."""
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON agno_runs "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+
+
 @pytest.fixture
 def chat(tmp_path, monkeypatch) -> Chat:
     monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{tmp_path / 's.db'}")
@@ -254,11 +263,7 @@ def test_a_reply_ends_only_after_its_turn_is_on_disk(chat):
 def test_a_turn_the_database_refuses_fails_the_reply_and_leaves_the_disk_as_it_was(chat, caplog):
     path, ask = chat.path, chat.ask
     ask("alpha")
-    with sqlite3.connect(path) as raw:
-        raw.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON agno_runs "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    refuse_run_inserts(path)
     with pytest.raises(litellm.ServiceUnavailableError, match="could not be stored"):
         ask("beta")
     with sqlite3.connect(path) as raw:
@@ -282,11 +287,7 @@ def test_a_refused_turn_fails_its_reply_even_when_the_writer_finished_first(chat
 
     monkeypatch.setattr(SessionStore, "_queue", queue_then_settle)
     chat.ask("alpha")
-    with sqlite3.connect(chat.path) as raw:
-        raw.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON agno_runs "
-            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
-        )
+    refuse_run_inserts(chat.path)
     with pytest.raises(litellm.ServiceUnavailableError, match="could not be stored"):
         chat.ask("beta")
     assert chat.stored() == ["alpha"]
