@@ -1,11 +1,19 @@
-"""Benchmark the agent path against LiteLLM's own floor on one real proxy (``make bench``).
+"""Benchmark agentllm against the stock LiteLLM proxy in one run (``make bench``).
 
-One proxy process serves ``native-mock`` (LiteLLM's ``mock_response``) and
-``agno/release-manager`` (offline model, SQLite store, a conversation id per request). Both are
-driven by the same async load generator in alternating rounds. Results go to a JSON file and to
-the generated block of ``docs/BENCHMARKS.md``; the rest of that page is kept as written.
+Two servers run side by side on loopback ports, each started as a user starts it and in the
+user's environment:
 
-    python -m benchmarks.run            # full run (about 8 minutes on 2 cores)
+- the stock ``litellm --config`` CLI (same LiteLLM, no agentllm code) serving ``native-mock``
+  (LiteLLM's ``mock_response``) and ``fixed-reply`` (the smallest ``CustomLLM``,
+  ``benchmarks/fixed_reply.py``): the floor, and LiteLLM's own custom-provider path;
+- ``agentllm`` (what ``make serve`` runs) serving the same ``native-mock`` and
+  ``agno/release-manager`` (offline model, SQLite store, a conversation id per request).
+
+Every side gets the same requests from the same async load generator in alternating rounds.
+Results go to a JSON file and to the generated block of ``docs/BENCHMARKS.md``; the rest of that
+page is kept as written.
+
+    python -m benchmarks.run            # full run (about 10 minutes on 2 cores)
     python -m benchmarks.run --smoke    # a few requests per scenario: checks the harness only
 """
 
@@ -24,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -35,15 +43,31 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "benchmarks" / "bench_config.yaml"
+STOCK_CONFIG = ROOT / "benchmarks" / "stock_config.yaml"
 KEY = "sk-bench-master-key-0001"
-NATIVE = "native-mock"
-AGENT = "agno/release-manager"
+NATIVE_MODEL = "native-mock"
+CUSTOM_MODEL = "fixed-reply"
+AGENT_MODEL = "agno/release-manager"
 # The offline model answers "echo: <prompt>\ncontext: <prompt>", one word per chunk: 18 chunks,
 # as many as the 54-character mock reply in bench_config.yaml at 3 characters per chunk.
 PROMPT = "Plan the release of version two point zero"
 REPLY_WORDS = 18
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
+
+# The sides every scenario compares, by name. "stock" is the floor every ratio is taken against.
+STOCK, CUSTOM, NATIVE, AGENT = "stock", "custom", "native", "agent"
+LABELS = {
+    STOCK: "native-mock, stock litellm CLI",
+    CUSTOM: "fixed-reply CustomLLM, stock litellm CLI",
+    NATIVE: "native-mock, agentllm",
+    AGENT: "agno/release-manager, agentllm",
+}
+# Goals (issue: "measure against the stock LiteLLM proxy"): side / stock req/s.
+TARGETS = {
+    False: {NATIVE: 0.95, AGENT: 0.90},
+    True: {NATIVE: 0.95, AGENT: 0.85},
+}
 
 
 @dataclass(frozen=True)
@@ -127,55 +151,50 @@ def free_port() -> int:
 
 
 @dataclass
-class Proxy:
+class Server:
+    """A server process the harness started, on a loopback port."""
+
+    name: str
     url: str
     pid: int
     log_path: Path
 
 
+@dataclass(frozen=True)
+class Side:
+    """One model on one server: what a scenario sends requests to."""
+
+    name: str
+    server: Server
+    model: str
+
+
 @contextmanager
-def running_proxy(
-    workdir: Path, startup_timeout: float = 120, write_bytecode: bool = True
-) -> Iterator[Proxy]:
-    """The real ``agentllm`` server on a loopback port, offline model, SQLite in ``workdir``."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "AGENTLLM_MODEL": "echo",
-        "AGENTLLM_DB_URL": f"sqlite:///{workdir / 'sessions.db'}",
-        "LITELLM_MASTER_KEY": KEY,
-        "AGENTLLM_BENCH": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("GEMINI_API_KEY", None)
-    # Measure as installed: with PYTHONDONTWRITEBYTECODE (set in some sandboxes) LiteLLM recompiles
-    # a module on every request (its auth retries an import that fails without OpenTelemetry).
-    if write_bytecode:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    log_path = workdir / "proxy.log"
-    command = [sys.executable, "-m", "agentllm.server", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--config", str(CONFIG), "--runtime-config", str(workdir / "runtime.yaml")]
+def running_server(
+    name: str, command: list[str], env: dict[str, str], workdir: Path, timeout: float = 120
+) -> Iterator[Server]:
+    """Start ``command`` (which listens on ``env['PORT']``); stop it with SIGTERM afterwards."""
+    port = int(env["PORT"])
+    log_path = workdir / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + startup_timeout
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"proxy exited with {process.returncode}:\n{log_path.read_text()}"
+                    f"{name} exited with {process.returncode}:\n{log_path.read_text()}"
                 )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"proxy not healthy after {startup_timeout} s")
+                raise RuntimeError(f"{name} not listening after {timeout} s")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
                 time.sleep(0.3)
-        yield Proxy(url=url, pid=process.pid, log_path=log_path)
+        yield Server(name, f"http://127.0.0.1:{port}", process.pid, log_path)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -184,6 +203,46 @@ def running_proxy(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def server_env(port: int, **extra: str) -> dict[str, str]:
+    """The user's environment (as ``make serve`` sees it) plus the harness's key and port."""
+    env = {
+        **os.environ,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_MASTER_KEY": KEY,
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    env.pop("GEMINI_API_KEY", None)
+    return env
+
+
+def running_agentllm(workdir: Path) -> Any:
+    """``agentllm`` as ``make serve`` starts it: offline model, SQLite in ``workdir``."""
+    port = free_port()
+    env = server_env(
+        port,
+        AGENTLLM_MODEL="echo",
+        AGENTLLM_DB_URL=f"sqlite:///{workdir / 'sessions.db'}",
+        AGENTLLM_BENCH="1",
+    )
+    command = [sys.executable, "-m", "agentllm.server", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--config", str(CONFIG), "--runtime-config", str(workdir / "runtime.yaml")]
+    return running_server("agentllm", command, env, workdir)
+
+
+def running_stock(workdir: Path) -> Any:
+    """The stock ``litellm --config`` CLI from the same environment, with a stock config."""
+    port = free_port()
+    env = server_env(
+        port, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
+    litellm_cli = str(Path(sys.executable).with_name("litellm"))
+    command = [litellm_cli, "--config", str(STOCK_CONFIG), "--host", "127.0.0.1"]
+    command += ["--port", str(port)]
+    return running_server("stock-litellm", command, env, workdir)
 
 
 def rss_bytes(pid: int) -> int:
@@ -195,29 +254,28 @@ def rss_bytes(pid: int) -> int:
 
 
 class Load:
-    """The load generator: one aiohttp session, the same request shape for both models."""
+    """The load generator: one aiohttp session, the same request shape for every side."""
 
-    def __init__(self, proxy: Proxy, session: aiohttp.ClientSession) -> None:
-        self.proxy = proxy
+    def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
         self.headers = {"Authorization": f"Bearer {KEY}"}
 
-    async def ready(self, timeout: float = 120) -> None:
+    async def ready(self, side: Side, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                sample = await self.chat(NATIVE, False, "warmup", "warmup-0")
+                sample = await self.chat(side, False, "warmup", "warmup-0")
                 if sample.error is None:
                     return
             except aiohttp.ClientError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("proxy did not answer a chat request")
+                raise RuntimeError(f"{side.server.name} did not answer a chat request")
             await asyncio.sleep(0.5)
 
     async def chat(
         self,
-        model: str,
+        side: Side,
         stream: bool,
         user: str,
         chat_id: str,
@@ -226,7 +284,7 @@ class Load:
     ) -> Sample:
         """One chat request; a conversation id in ``X-Session-Id`` and the user in the body."""
         body: dict[str, Any] = {
-            "model": model,
+            "model": side.model,
             "messages": [{"role": "user", "content": text}],
             "stream": stream,
             "user": user,
@@ -237,7 +295,7 @@ class Load:
         start = time.perf_counter()
         try:
             async with self.session.post(
-                f"{self.proxy.url}/v1/chat/completions", json=body, headers=headers
+                f"{side.server.url}/v1/chat/completions", json=body, headers=headers
             ) as resp:
                 if resp.status != 200:
                     detail = (await resp.text())[:120]
@@ -277,9 +335,9 @@ class Load:
                     ttft = time.perf_counter() - start
         return Sample(time.perf_counter() - start, error="stream ended without [DONE]")
 
-    async def lag(self) -> dict[str, Any]:
-        """The proxy's event-loop lag since the previous call (bench-only endpoint)."""
-        async with self.session.get(f"{self.proxy.url}/bench/lag") as resp:
+    async def lag(self, server: Server) -> dict[str, Any]:
+        """agentllm's event-loop lag since the previous call (bench-only endpoint)."""
+        async with self.session.get(f"{server.url}/bench/lag") as resp:
             resp.raise_for_status()
             return dict(await resp.json())
 
@@ -323,6 +381,13 @@ def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else 0.0
 
 
+def ratios(result: dict[str, Any], key: Callable[[dict[str, Any]], float]) -> dict[str, float]:
+    """Each side's measure over the stock side's (``key`` picks the measure)."""
+    floor = key(result[STOCK])
+    others = [name for name in LABELS if name in result and name != STOCK]
+    return {f"{name}/{STOCK}": ratio(key(result[name]), floor) for name in others}
+
+
 @dataclass
 class Report:
     sizes: Sizes
@@ -330,40 +395,44 @@ class Report:
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-async def compare(load: Load, sizes: Sizes, stream: bool, tag: str) -> dict[str, Any]:
-    """Scenarios 1 and 2: the same load on both models in alternating rounds."""
-    samples: dict[str, list[Sample]] = {NATIVE: [], AGENT: []}
-    wall = {NATIVE: 0.0, AGENT: 0.0}
+def rotated(sides: list[Side], number: int) -> list[Side]:
+    """Round ``number``'s order: every side leads a round in turn."""
+    k = number % len(sides)
+    return sides[k:] + sides[:k]
+
+
+async def compare(load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag: str) -> dict:
+    """Scenarios 1 and 2: the same load on every side in alternating rounds."""
+    samples: dict[str, list[Sample]] = {side.name: [] for side in sides}
+    wall = dict.fromkeys(samples, 0.0)
     rounds = max(1, sizes.per_side // sizes.round_size)
     for number in range(rounds):
-        order = (NATIVE, AGENT) if number % 2 == 0 else (AGENT, NATIVE)
-        for model in order:
+        for side in rotated(sides, number):
 
-            def one(i: int, model: str = model, number: int = number) -> Awaitable[Sample]:
-                side = "native" if model == NATIVE else "agent"
-                return load.chat(model, stream, f"user-{i % 16}", f"{tag}-{side}-{number}-{i}")
+            def one(i: int, side: Side = side, number: int = number) -> Awaitable[Sample]:
+                chat = f"{tag}-{side.name}-{number}-{i}"
+                return load.chat(side, stream, f"user-{i % 16}", chat)
 
             got, seconds = await burst(sizes.round_size, sizes.concurrency, one)
-            samples[model] += got
-            wall[model] += seconds
-    native, agent = summarize(samples[NATIVE], wall[NATIVE]), summarize(samples[AGENT], wall[AGENT])
-    result = {
-        "native": native,
-        "agent": agent,
-        "rps_ratio": ratio(agent["rps"], native["rps"]),
-        "rps_ratio_target": 0.85 if stream else 0.90,
-    }
+            samples[side.name] += got
+            wall[side.name] += seconds
+    result: dict[str, Any] = {name: summarize(samples[name], wall[name]) for name in samples}
+    result["rps_ratio"] = ratios(result, lambda s: s["rps"])
+    result["rps_ratio"][f"{AGENT}/{NATIVE}"] = ratio(result[AGENT]["rps"], result[NATIVE]["rps"])
+    result["rps_ratio_target"] = {f"{k}/{STOCK}": v for k, v in TARGETS[stream].items()}
     if stream:
-        result["ttft_p50_delta_ms"] = round(agent["ttft_ms"]["p50"] - native["ttft_ms"]["p50"], 2)
-        result["ttft_p50_delta_target_ms"] = 5.0
-    result["pass"] = result["rps_ratio"] >= result["rps_ratio_target"] and (
-        not stream or result["ttft_p50_delta_ms"] <= 5.0
-    )
-    result["pass"] = result["pass"] and native["errors"] == 0 and agent["errors"] == 0
+        result["ttft_p50_delta_ms"] = {
+            name: round(result[name]["ttft_ms"]["p50"] - result[STOCK]["ttft_ms"]["p50"], 2)
+            for name in samples
+            if name != STOCK and result[name]["ttft_ms"]
+        }
+    result["pass"] = all(
+        result["rps_ratio"][name] >= target for name, target in result["rps_ratio_target"].items()
+    ) and all(result[name]["errors"] == 0 for name in samples)
     return result
 
 
-async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
+async def conversation(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
     """Scenario 3: one conversation, turn after turn; late turns against early ones.
 
     The offline model echoes every user message it is sent, so its reply would grow with the
@@ -371,17 +440,16 @@ async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
     18 words of the other scenarios, so the ratio measures what the conversation's length costs.
     """
     out: dict[str, Any] = {}
-    for model, side in ((NATIVE, "native"), (AGENT, "agent")):
+    for side in sides:
         samples = []
         for turn in range(1, sizes.turns + 1):
             text = f"Turn {turn}: {PROMPT}"
-            samples.append(
-                await load.chat(model, False, "user-long", f"long-{side}", text, REPLY_WORDS)
-            )
+            chat = f"long-{side.name}"
+            samples.append(await load.chat(side, False, "user-long", chat, text, REPLY_WORDS))
         w = sizes.turn_window
         first = [s.latency * 1000 for s in samples[:w]]
         last = [s.latency * 1000 for s in samples[-w:]]
-        out[side] = {
+        out[side.name] = {
             "turns": len(samples),
             "errors": sum(s.error is not None for s in samples),
             "first_mean_ms": round(sum(first) / len(first), 2),
@@ -391,41 +459,50 @@ async def conversation(load: Load, sizes: Sizes) -> dict[str, Any]:
             "last_reply_words": round(sum(s.words for s in samples[-w:]) / w, 1),
             "all": summarize(samples, sum(s.latency for s in samples)),
         }
+    out["latency_ratio"] = ratios(out, lambda s: s["all"]["latency_ms"]["mean"])
     out["window"] = sizes.turn_window
     out["target"] = 1.2
-    out["pass"] = out["agent"]["last_over_first"] <= 1.2 and out["agent"]["errors"] == 0
+    out["pass"] = out[AGENT]["last_over_first"] <= 1.2 and out[AGENT]["errors"] == 0
     return out
 
 
-async def soak(load: Load, sizes: Sizes) -> dict[str, Any]:
-    """Scenario 4: many concurrent streams for a while; errors and the proxy's event-loop lag."""
+async def soak(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
+    """Scenario 4: many concurrent streams for a while; errors and agentllm's event-loop lag."""
 
-    async def streams(count: int, seconds: float, tag: str) -> dict[str, Any]:
+    async def streams(count: int, seconds: float, tag: str, sides: list[Side]) -> dict[str, Any]:
         out: dict[str, Any] = {"streams": count}
-        for model, side in ((NATIVE, "native"), (AGENT, "agent")):
-            await load.lag()
+        for side in sides:
+            watched = side.server.name == "agentllm"
+            if watched:
+                await load.lag(side.server)
 
-            def one(i: int, model: str = model, side: str = side) -> Awaitable[Sample]:
-                return load.chat(model, True, f"user-{i % 64}", f"{tag}-{side}-{i}")
+            def one(i: int, side: Side = side) -> Awaitable[Sample]:
+                return load.chat(side, True, f"user-{i % 64}", f"{tag}-{side.name}-{i}")
 
             samples, wall = await for_seconds(seconds, count, one)
-            out[side] = summarize(samples, wall) | {"event_loop_lag": await load.lag()}
+            out[side.name] = summarize(samples, wall)
+            if watched:
+                out[side.name]["event_loop_lag"] = await load.lag(side.server)
         return out
 
-    out = await streams(sizes.soak_streams, sizes.soak_seconds, "soak")
+    out = await streams(sizes.soak_streams, sizes.soak_seconds, "soak", sides)
+    out["rps_ratio"] = ratios(out, lambda s: s["rps"])
+    ours = [side for side in sides if side.server.name == "agentllm"]
     out["lag_by_concurrency"] = [
-        await streams(count, sizes.floor_seconds, f"floor{count}") for count in sizes.floor_streams
+        await streams(count, sizes.floor_seconds, f"floor{count}", ours)
+        for count in sizes.floor_streams
     ]
-    agent = out["agent"]
+    agent = out[AGENT]
     out["lag_p99_target_ms"] = 20.0
     out["pass"] = agent["errors"] == 0 and agent["event_loop_lag"]["p99_ms"] <= 20.0
     return out
 
 
-async def memory(load: Load, sizes: Sizes, pid: int) -> dict[str, Any]:
+async def memory(load: Load, side: Side, sizes: Sizes) -> dict[str, Any]:
     """Scenario 5: many requests over many users and conversations; the proxy's RSS over time."""
     users = sizes.memory_users
     step = max(1, sizes.memory_requests // 20)
+    pid = side.server.pid
     series: list[tuple[int, int]] = [(0, rss_bytes(pid))]
     samples: list[Sample] = []
     wall = 0.0
@@ -435,7 +512,7 @@ async def memory(load: Load, sizes: Sizes, pid: int) -> dict[str, Any]:
         def one(i: int, offset: int = offset) -> Awaitable[Sample]:
             n = offset + i
             c = n % users
-            return load.chat(AGENT, n % 4 == 3, f"mem-user-{c}", f"mem-chat-{c}", f"Turn {n}: hi")
+            return load.chat(side, n % 4 == 3, f"mem-user-{c}", f"mem-chat-{c}", f"Turn {n}: hi")
 
         got, seconds = await burst(count, sizes.concurrency, one)
         samples += got
@@ -446,7 +523,7 @@ async def memory(load: Load, sizes: Sizes, pid: int) -> dict[str, Any]:
     middle = min(series, key=lambda point: abs(point[0] - sizes.memory_requests // 2))[1]
     growth, second_half = (end - start) / mb, (end - middle) / mb
     return {
-        "agent": summarize(samples, wall),
+        AGENT: summarize(samples, wall),
         "users": users,
         "rss_mb": [[n, round(b / mb, 1)] for n, b in series],
         "rss_growth_mb": round(growth, 1),
@@ -469,7 +546,7 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     versions = {}
-    for package in ("litellm", "agno", "aiohttp", "uvicorn", "sqlalchemy"):
+    for package in ("litellm", "agno", "aiohttp", "uvicorn", "sqlalchemy", "opentelemetry-sdk"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -491,34 +568,40 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(
-    sizes: Sizes, scenarios: list[str], meta: dict[str, Any], write_bytecode: bool = True
-) -> Report:
+async def run(sizes: Sizes, scenarios: list[str], meta: dict[str, Any]) -> Report:
     report = Report(sizes=sizes, meta=meta)
-    with (
-        tempfile.TemporaryDirectory(prefix="agentllm-bench-") as tmp,
-        running_proxy(Path(tmp), write_bytecode=write_bytecode) as proxy,
-    ):
+    with tempfile.TemporaryDirectory(prefix="agentllm-bench-") as tmp, ExitStack() as servers:
+        stock = servers.enter_context(running_stock(Path(tmp)))
+        ours = servers.enter_context(running_agentllm(Path(tmp)))
+        sides = {
+            STOCK: Side(STOCK, stock, NATIVE_MODEL),
+            CUSTOM: Side(CUSTOM, stock, CUSTOM_MODEL),
+            NATIVE: Side(NATIVE, ours, NATIVE_MODEL),
+            AGENT: Side(AGENT, ours, AGENT_MODEL),
+        }
+        everyone = list(sides.values())
+        remembering = [sides[STOCK], sides[NATIVE], sides[AGENT]]
         timeout = aiohttp.ClientTimeout(total=120)
         connector = aiohttp.TCPConnector(limit=max(sizes.concurrency, sizes.soak_streams))
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-            load = Load(proxy, session)
-            await load.ready()
+            load = Load(session)
+            for side in (sides[STOCK], sides[NATIVE]):
+                await load.ready(side)
             for stream in (False, True):
-                for model in (NATIVE, AGENT):
+                for side in everyone:
 
-                    def one(i: int, m: str = model, s: bool = stream) -> Awaitable[Sample]:
-                        return load.chat(m, s, "warmup", f"warmup-{m}-{s}-{i}")
+                    def one(i: int, side: Side = side, s: bool = stream) -> Awaitable[Sample]:
+                        return load.chat(side, s, "warmup", f"warmup-{side.name}-{s}-{i}")
 
                     await burst(sizes.warmup, sizes.concurrency, one)
-            await load.lag()
-            rss_start = rss_bytes(proxy.pid)
+            await load.lag(ours)
+            rss_start = {server.name: rss_bytes(server.pid) for server in (stock, ours)}
             steps: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
-                "non_streaming": lambda: compare(load, sizes, False, "ns"),
-                "streaming": lambda: compare(load, sizes, True, "st"),
-                "conversation": lambda: conversation(load, sizes),
-                "soak": lambda: soak(load, sizes),
-                "memory": lambda: memory(load, sizes, proxy.pid),
+                "non_streaming": lambda: compare(load, everyone, sizes, False, "ns"),
+                "streaming": lambda: compare(load, everyone, sizes, True, "st"),
+                "conversation": lambda: conversation(load, remembering, sizes),
+                "soak": lambda: soak(load, remembering, sizes),
+                "memory": lambda: memory(load, sides[AGENT], sizes),
             }
             for name in scenarios:
                 began = time.perf_counter()
@@ -527,9 +610,12 @@ async def run(
                 result["scenario_seconds"] = round(time.perf_counter() - began, 1)
                 report.scenarios[name] = result
                 print(f"bench: {name} done in {result['scenario_seconds']} s", file=sys.stderr)
-            report.meta["proxy_rss_mb"] = {
-                "after_warmup": round(rss_start / 2**20, 1),
-                "end": round(rss_bytes(proxy.pid) / 2**20, 1),
+            report.meta["rss_mb"] = {
+                server.name: {
+                    "after_warmup": round(rss_start[server.name] / 2**20, 1),
+                    "end": round(rss_bytes(server.pid) / 2**20, 1),
+                }
+                for server in (stock, ours)
             }
     return report
 
@@ -542,7 +628,7 @@ def _side_row(name: str, s: dict[str, Any]) -> str:
     ttft_text = f"{ttft['p50']} / {ttft['p95']} / {ttft['p99']}" if ttft else "—"
     lat = s["latency_ms"]
     return (
-        f"| {name} | {s['requests']} | {s['errors']} | {s['rps']} | "
+        f"| {LABELS[name]} | {s['requests']} | {s['errors']} | {s['rps']} | "
         f"{lat['p50']} / {lat['p95']} / {lat['p99']} | {ttft_text} | {s['chunks_mean']} |"
     )
 
@@ -557,6 +643,14 @@ def verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
 
+def _ratio_line(values: dict[str, float], targets: dict[str, float] | None = None) -> str:
+    parts = []
+    for name, value in values.items():
+        target = (targets or {}).get(name)
+        parts.append(f"{name} = **{value}**" + (f" (goal >= {target})" if target else ""))
+    return "; ".join(parts)
+
+
 def markdown(report: Report, command: str) -> str:
     """The generated results block of docs/BENCHMARKS.md."""
     m = report.meta
@@ -564,56 +658,59 @@ def markdown(report: Report, command: str) -> str:
     lines = [
         f"Run {m['date']} at commit `{m['commit']}` with `{command}`.",
         f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['platform']}, Python {m['python']}; "
-        f"{versions}.",
+        f"{versions}. PYTHONDONTWRITEBYTECODE={m['dont_write_bytecode'] or 'unset'} in the "
+        "servers' environment.",
+        "",
+        "Ratios are req/s of a side over req/s of `native-mock` on the stock litellm CLI "
+        "(`stock`), measured in the same rounds.",
         "",
     ]
-    if not m.get("proxy_writes_bytecode", True):
-        lines[-1:-1] = ["Proxy run with PYTHONDONTWRITEBYTECODE=1 (the sandbox's slower floor)."]
     sc = report.scenarios
-    titles = {
-        "non_streaming": "1. Non-streaming",
-        "streaming": "2. Streaming",
-    }
+    titles = {"non_streaming": "1. Non-streaming", "streaming": "2. Streaming"}
     for key in ("non_streaming", "streaming"):
         if key not in sc:
             continue
         r = sc[key]
         lines += [
             f"### {titles[key]}, concurrency {report.sizes.concurrency}, "
-            f"{r['agent']['requests']} requests per side",
+            f"{r[AGENT]['requests']} requests per side",
             "",
             TABLE_HEAD,
-            _side_row(NATIVE, r["native"]),
-            _side_row(AGENT, r["agent"]),
+            *(_side_row(name, r[name]) for name in LABELS if name in r),
             "",
-            f"agent / native req/s = **{r['rps_ratio']}** (target >= {r['rps_ratio_target']})"
-            + (
-                f"; TTFT p50 agent - native = **{r['ttft_p50_delta_ms']} ms** (target <= 5 ms)"
-                if "ttft_p50_delta_ms" in r
-                else ""
-            )
-            + f": {verdict(r['pass'])}",
+            _ratio_line(r["rps_ratio"], r["rps_ratio_target"]) + f": {verdict(r['pass'])}",
             "",
         ]
+        if "ttft_p50_delta_ms" in r:
+            deltas = ", ".join(f"{k} {v:+.1f} ms" for k, v in r["ttft_p50_delta_ms"].items())
+            lines += [f"TTFT p50 minus stock's: {deltas}.", ""]
     if "conversation" in sc:
         r = sc["conversation"]
         w = r["window"]
-        n = r["agent"]["turns"]
+        n = r[AGENT]["turns"]
         lines += [
             f"### 3. One conversation, {n} turns in sequence",
             "",
             f"| side | errors | mean turns 1-{w} (ms) | mean turns {n - w + 1}-{n} (ms) | ratio "
-            "| reply words, first / last turns |",
-            "|---|---|---|---|---|---|",
+            "| mean, all turns (ms) | reply words, first / last turns |",
+            "|---|---|---|---|---|---|---|",
         ]
-        for side, model in (("native", NATIVE), ("agent", AGENT)):
-            s = r[side]
+        for name in LABELS:
+            if name not in r:
+                continue
+            s = r[name]
             lines.append(
-                f"| {model} | {s['errors']} | {s['first_mean_ms']} | {s['last_mean_ms']} "
-                f"| {s['last_over_first']} | {s.get('first_reply_words', '—')} / "
-                f"{s.get('last_reply_words', '—')} |"
+                f"| {LABELS[name]} | {s['errors']} | {s['first_mean_ms']} | {s['last_mean_ms']} "
+                f"| {s['last_over_first']} | {s['all']['latency_ms']['mean']} "
+                f"| {s['first_reply_words']} / {s['last_reply_words']} |"
             )
-        lines += ["", f"agent ratio target <= {r['target']}: {verdict(r['pass'])}", ""]
+        lines += [
+            "",
+            "Mean latency over stock's: " + _ratio_line(r["latency_ratio"]) + ".",
+            "",
+            f"agent's ratio of late to early turns, target <= {r['target']}: {verdict(r['pass'])}",
+            "",
+        ]
     if "soak" in sc:
         r = sc["soak"]
         lines += [
@@ -623,20 +720,28 @@ def markdown(report: Report, command: str) -> str:
             "| loop lag p50 / p95 / p99 / max (ms) |",
             "|---|---|---|---|---|---|",
         ]
-        for side, model in (("native", NATIVE), ("agent", AGENT)):
-            s = r[side]
-            lat, lag = s["latency_ms"], s["event_loop_lag"]
-            lines.append(
-                f"| {model} | {s['requests']} | {s['errors']} | {s['rps']} | "
-                f"{lat['p50']} / {lat['p95']} / {lat['p99']} | "
+        for name in LABELS:
+            if name not in r:
+                continue
+            s = r[name]
+            lat, lag = s["latency_ms"], s.get("event_loop_lag")
+            lag_text = (
                 f"{lag['p50_ms']:.1f} / {lag['p95_ms']:.1f} / {lag['p99_ms']:.1f} / "
-                f"{lag['max_ms']:.1f} |"
+                f"{lag['max_ms']:.1f}"
+                if lag
+                else "— (not instrumented)"
+            )
+            lines.append(
+                f"| {LABELS[name]} | {s['requests']} | {s['errors']} | {s['rps']} | "
+                f"{lat['p50']} / {lat['p95']} / {lat['p99']} | {lag_text} |"
             )
         lines += [
             "",
+            _ratio_line(r["rps_ratio"]) + ".",
+            "",
             f"agent: 0 errors and lag p99 <= {r['lag_p99_target_ms']:g} ms: {verdict(r['pass'])}",
             "",
-            f"The same loop lag by concurrency ({report.sizes.floor_seconds:g} s each), "
+            f"agentllm's loop lag by concurrency ({report.sizes.floor_seconds:g} s each), "
             "LiteLLM's own floor on the native side:",
             "",
             "| streams | req/s native / agent | errors | loop lag p50 native / agent (ms) "
@@ -644,7 +749,7 @@ def markdown(report: Report, command: str) -> str:
             "|---|---|---|---|---|",
         ]
         for level in [*r.get("lag_by_concurrency", []), r]:
-            n, a = level["native"], level["agent"]
+            n, a = level[NATIVE], level[AGENT]
             nl, al = n["event_loop_lag"], a["event_loop_lag"]
             lines.append(
                 f"| {level['streams']} | {n['rps']} / {a['rps']} | "
@@ -654,10 +759,10 @@ def markdown(report: Report, command: str) -> str:
         lines.append("")
     if "memory" in sc:
         r = sc["memory"]
-        a = r["agent"]
+        a = r[AGENT]
         series = ", ".join(f"{n}: {mb}" for n, mb in r["rss_mb"])
         lines += [
-            f"### 5. {a['requests']} requests over {r['users']} users and conversations",
+            f"### 5. {a['requests']} requests over {r['users']} users and conversations (agent)",
             "",
             f"{a['errors']} errors, {a['rps']} req/s (one in four streaming). Proxy RSS grew "
             f"**{r['rss_growth_mb']} MB** (target <= {r['target_growth_mb']:g}), "
@@ -667,6 +772,13 @@ def markdown(report: Report, command: str) -> str:
             f"RSS (MB) after n requests: {series}",
             "",
         ]
+    rss = m.get("rss_mb", {})
+    if rss:
+        lines.append(
+            "Server RSS (MB) after warm-up -> end: "
+            + ", ".join(f"{k} {v['after_warmup']} -> {v['end']}" for k, v in rss.items())
+            + "."
+        )
     return "\n".join(lines)
 
 
@@ -691,11 +803,6 @@ def main(argv: list[str] | None = None) -> int:
         default="non_streaming,streaming,conversation,soak,memory",
         help="comma-separated subset (default: all)",
     )
-    parser.add_argument(
-        "--keep-dont-write-bytecode",
-        action="store_true",
-        help="pass PYTHONDONTWRITEBYTECODE on to the proxy (reproduces the sandbox's slower floor)",
-    )
     args = parser.parse_args(argv)
     command = "python -m benchmarks.run" + (
         " " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -704,10 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = SMOKE if args.smoke else FULL
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     meta = machine() | {"command": command, "smoke": args.smoke}
-    meta["proxy_writes_bytecode"] = not (
-        args.keep_dont_write_bytecode and bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
-    )
-    report = asyncio.run(run(sizes, scenarios, meta, not args.keep_dont_write_bytecode))
+    meta["dont_write_bytecode"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
+    report = asyncio.run(run(sizes, scenarios, meta))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(

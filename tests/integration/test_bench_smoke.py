@@ -41,23 +41,40 @@ def test_smoke_run_reports_every_scenario_with_machine_and_versions(report):
     assert list(data["scenarios"]) == SCENARIOS
 
 
-def test_both_sides_answer_every_request_and_streams_carry_content(report):
+SIDES = ("stock", "custom", "native", "agent")
+
+
+def test_every_side_answers_every_request_and_streams_carry_content(report):
     scenarios = report[0]["scenarios"]
     for name in ("non_streaming", "streaming"):
-        for side in ("native", "agent"):
+        for side in SIDES:
             result = scenarios[name][side]
             assert result["requests"] > 0 and result["errors"] == 0, (name, side, result)
             assert {"p50", "p95", "p99"} <= set(result["latency_ms"])
-    for side in ("native", "agent"):
-        assert scenarios["streaming"][side]["ttft_ms"]["p50"] > 0
-    # Both replies stream about the same number of chunks, so the comparison is fair.
-    native, agent = (scenarios["streaming"][s]["chunks_mean"] for s in ("native", "agent"))
-    assert abs(native - agent) <= 2
-    assert isinstance(scenarios["streaming"]["rps_ratio"], float)
+        for side in SIDES:
+            assert scenarios["streaming"][side]["ttft_ms"]["p50"] > 0
+    # Every reply streams about the same number of chunks, so the comparison is fair.
+    chunks = [scenarios["streaming"][side]["chunks_mean"] for side in SIDES]
+    assert max(chunks) - min(chunks) <= 2, chunks
+
+
+def test_every_ratio_is_taken_against_the_stock_litellm_cli(report):
+    scenarios = report[0]["scenarios"]
+    for name in ("non_streaming", "streaming"):
+        ratios = scenarios[name]["rps_ratio"]
+        assert set(ratios) == {"custom/stock", "native/stock", "agent/stock", "agent/native"}
+        assert all(isinstance(value, float) and value > 0 for value in ratios.values())
+        assert set(scenarios[name]["rps_ratio_target"]) == {"native/stock", "agent/stock"}
+    assert set(scenarios["conversation"]["latency_ratio"]) == {"native/stock", "agent/stock"}
+    assert set(scenarios["soak"]["rps_ratio"]) == {"native/stock", "agent/stock"}
 
 
 def test_conversation_soak_and_memory_report_their_measures(report):
     scenarios = report[0]["scenarios"]
+    for side in ("stock", "native"):
+        assert scenarios["conversation"][side]["errors"] == 0
+        assert scenarios["soak"][side]["errors"] == 0
+    assert "event_loop_lag" not in scenarios["soak"]["stock"]  # only agentllm has the probe
     conversation = scenarios["conversation"]["agent"]
     assert conversation["errors"] == 0 and conversation["last_over_first"] > 0
     # Early and late turns get replies of the same size, so the ratio measures the history's
@@ -95,3 +112,4 @@ def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report
     ):
         assert heading in block
     assert "python -m benchmarks.run --smoke" in block
+    assert "stock litellm CLI" in block and "fixed-reply CustomLLM" in block
