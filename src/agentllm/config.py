@@ -75,7 +75,7 @@ class Settings:
     request_timeout: float
     trust_openwebui_headers: bool
     echo_delay: float = 0.0
-    session_cache_turns: int = 1000
+    workers: int = 1
 
     @property
     def uses_offline_model(self) -> bool:
@@ -110,8 +110,8 @@ def settings() -> Settings:
         host=os.environ.get("HOST", "").strip() or "127.0.0.1",
         port=_whole_number("PORT", 8890),
         agent_cache_size=_whole_number("AGENTLLM_AGENT_CACHE_SIZE", 64),
-        session_cache_turns=_whole_number("AGENTLLM_SESSION_CACHE_TURNS", 1000, minimum=0),
         request_timeout=_seconds("AGENTLLM_REQUEST_TIMEOUT", 600.0, allow_zero=False),
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
+        workers=_whole_number("WORKERS", 1),
     )

@@ -1,28 +1,85 @@
-"""The Agno database shared by every agent: SQLite by default, PostgreSQL when configured."""
+"""The Agno database shared by every agent: SQLite by default, PostgreSQL when configured.
+
+SQLite is served from one process: :func:`claim_sqlite` holds a lock file beside the database for
+the life of the process, so a second process on the same file refuses to start and says to use
+PostgreSQL. PostgreSQL takes any number of processes and replicas (docs/deploy.md).
+"""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from agno.db.base import BaseDb
 from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
-from agentllm.store import SessionStore
+from agentllm.locks import LocalLocks, PostgresLocks
+from agentllm.store import ConversationStore
 
 _lock = threading.Lock()
-_dbs: dict[str, BaseDb] = {}
+_dbs: dict[str, ConversationStore] = {}
+_claims: dict[Path, IO[str]] = {}
 
 
 class DatabaseConfigError(RuntimeError):
-    """``AGENTLLM_DB_URL`` names a database agentllm cannot use."""
+    """``AGENTLLM_DB_URL`` names a database agentllm cannot use (or one it must not share)."""
+
+
+def parse_url(url: str) -> URL:
+    """``url`` as SQLAlchemy reads it; a clear error for anything but SQLite and PostgreSQL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        parsed = None
+    if parsed is None or parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        scheme = url.split(":", 1)[0]
+        raise DatabaseConfigError(
+            "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
+            f"(got a URL starting with {scheme!r})"
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgres":
+        parsed = parsed.set(drivername="postgresql")
+    return parsed
+
+
+def is_sqlite(url: str) -> bool:
+    return parse_url(url).get_backend_name() == "sqlite"
 
 
 def sqlite_path(url: str) -> Path:
     """The file behind a ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
-    return Path(url.removeprefix("sqlite:///"))
+    return Path(parse_url(url).database or "")
+
+
+def claim_sqlite(url: str) -> None:
+    """Take the SQLite database for this process, or raise if another process has it."""
+    path = sqlite_path(url).resolve()
+    with _lock:
+        if path in _claims:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(f"{path}.agentllm.lock", "a+")  # noqa: SIM115 (held for the process's life)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise DatabaseConfigError(
+                f"the SQLite database {path} is in use by another agentllm process (pid "
+                f"{holder}). SQLite serves one process: stop the other one, or use PostgreSQL "
+                "(AGENTLLM_DB_URL=postgresql://user:password@host:5432/db) to run several "
+                "processes or workers (docs/deploy.md)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        _claims[path] = handle
 
 
 def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
@@ -34,70 +91,51 @@ def _normal_sync(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _agno_classes(url: str) -> tuple[type, dict[str, Any], Callable[..., Any]]:
-    """Agno's database class for ``url``, its constructor arguments, and the dialect's insert."""
-    if url.startswith("sqlite:///"):
+def make_db(url: str) -> ConversationStore:
+    """A new conversation store for ``url`` (``sqlite:///…``, ``postgresql://…``)."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
         from agno.db.sqlite import SqliteDb
-        from sqlalchemy.dialects import sqlite
 
-        path = sqlite_path(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDb, {"db_file": str(path)}, sqlite.insert
-    for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
-        if url.startswith(scheme):
-            from agno.db.postgres import PostgresDb
-            from sqlalchemy.dialects import postgresql
+        claim_sqlite(url)
+        sqlite_cls = type("StoredSqliteDb", (ConversationStore, SqliteDb), {})
+        db = sqlite_cls(db_file=str(sqlite_path(url)), locks=LocalLocks())
+        event.listen(db.db_engine, "connect", _normal_sync)
+        return db
+    from agno.db.postgres import PostgresDb
 
-            target = "postgresql+psycopg://" + url.removeprefix(scheme)
-            return PostgresDb, {"db_url": target}, postgresql.insert
-    raise DatabaseConfigError(
-        "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
-        f"(got a URL starting with {url.split(':', 1)[0]!r})"
-    )
+    libpq = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    engine_url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    postgres_cls = type("StoredPostgresDb", (ConversationStore, PostgresDb), {})
+    return postgres_cls(db_url=engine_url, locks=PostgresLocks(libpq))
 
 
-def _tuned(db: BaseDb, url: str) -> BaseDb:
-    if url.startswith("sqlite:///"):
-        event.listen(db.db_engine, "connect", _normal_sync)  # type: ignore[attr-defined]
+def shared_db(url: str) -> ConversationStore:
+    """The one conversation store for ``url`` in this process."""
+    with _lock:
+        db = _dbs.get(url)
+    if db is None:
+        created = make_db(url)
+        with _lock:
+            db = _dbs.setdefault(url, created)
+        if db is not created:
+            created.close()
     return db
 
 
-def agno_db(url: str) -> tuple[BaseDb, Callable[..., Any]]:
-    """Plain Agno database for ``url`` and its dialect's insert (the store's writer process)."""
-    cls, kwargs, insert = _agno_classes(url)
-    return _tuned(cls(**kwargs), url), insert
-
-
-def make_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
-    """A new Agno database for ``url`` (``sqlite:///…``, ``postgresql://…``), wrapped in the
-    session store (cached reads, batched writes in a writer process: ``agentllm.store``)."""
-    cls, kwargs, _ = _agno_classes(url)
-    stored = type(f"Stored{cls.__name__}", (SessionStore, cls), {})
-    return _tuned(stored(url=url, session_cache_turns=session_cache_turns, **kwargs), url)
-
-
-def shared_db(url: str, session_cache_turns: int = 1000) -> BaseDb:
-    """The one database object for ``url`` in this process."""
-    with _lock:
-        db = _dbs.get(url)
-        if db is None:
-            db = _dbs[url] = make_db(url, session_cache_turns)
-        return db
-
-
 def close_all() -> None:
-    """Commit every shared database's queued writes and stop their writers (at shutdown)."""
+    """Close every shared store's connections (at shutdown)."""
     with _lock:
         dbs = list(_dbs.values())
+        _dbs.clear()
     for db in dbs:
-        if isinstance(db, SessionStore):
-            db.close()
+        db.close()
 
 
 def describe(url: str) -> str:
-    """``url`` fit for a log line: no password."""
-    if url.startswith("sqlite:///"):
+    """``url`` fit for a log line: no user, no password."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return f"SQLite at {sqlite_path(url)}"
-    scheme, _, rest = url.partition("://")
-    host = rest.rsplit("@", 1)[-1]
-    return f"PostgreSQL at {scheme}://{host}"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"PostgreSQL at postgresql://{parsed.host or 'localhost'}{port}/{parsed.database or ''}"

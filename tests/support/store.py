@@ -4,22 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agno.db.base import SessionType
+from agno.db.base import BaseDb, SessionType
+from agno.db.postgres import PostgresDb
 from agno.db.sqlite import SqliteDb
 
 from agentllm.provider.identity import RequestIdentity
 
 
-def stored_runs(db_path: Path, user_id: str, chat_id: str, agent: str = "release-manager") -> list:
-    """Every stored run (any status) of a user's chat with ``agent``, oldest first."""
+def stored_runs(db: Path | str, user_id: str, chat_id: str, agent: str = "release-manager") -> list:
+    """Every stored run (any status) of a user's chat with ``agent``, oldest first.
+
+    ``db`` is the SQLite file, or a ``postgresql://`` URL; it is read with plain Agno.
+    """
+    reader: BaseDb = (
+        PostgresDb(db_url=str(db).replace("postgresql://", "postgresql+psycopg://", 1))
+        if str(db).startswith("postgresql://")
+        else SqliteDb(db_file=str(db))
+    )
     session_id = RequestIdentity(user_id, chat_id).session_id_for(agent)
-    session = SqliteDb(db_file=str(db_path)).get_session(
+    session = reader.get_session(
         session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
     )
+    reader.db_engine.dispose()  # type: ignore[attr-defined]
     return list(getattr(session, "runs", None) or [])
 
 
-def stored_user_messages(db_path: Path, user_id: str, chat_id: str) -> list[str]:
+def stored_user_messages(db_path: Path | str, user_id: str, chat_id: str) -> list[str]:
     """User messages of the chat's completed, non-superseded runs, oldest first."""
     return [
         m.get_content_string()

@@ -17,7 +17,7 @@ VARIABLES = [
     "AGENTLLM_REQUEST_TIMEOUT",
     "AGENTLLM_TRUST_OPENWEBUI_HEADERS",
     "AGENTLLM_ECHO_DELAY",
-    "AGENTLLM_SESSION_CACHE_TURNS",
+    "WORKERS",
 ]
 
 
@@ -37,12 +37,12 @@ def test_defaults_without_any_configuration(clean_env):
     assert s.db_url == "sqlite:///tmp/agno_sessions.db"
     assert (s.host, s.port) == ("127.0.0.1", 8890)
     assert s.trust_openwebui_headers is True
-    assert s.session_cache_turns == 1000
+    assert s.workers == 1
 
 
-def test_the_session_cache_can_be_turned_off(clean_env, monkeypatch):
-    monkeypatch.setenv("AGENTLLM_SESSION_CACHE_TURNS", "0")
-    assert config.settings().session_cache_turns == 0
+def test_workers_come_from_the_environment(clean_env, monkeypatch):
+    monkeypatch.setenv("WORKERS", "3")
+    assert config.settings().workers == 3
 
 
 def test_gemini_key_selects_gemini_by_default(clean_env, monkeypatch):
@@ -70,8 +70,8 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
         ("AGENTLLM_REQUEST_TIMEOUT", "-1"),
         ("AGENTLLM_REQUEST_TIMEOUT", "soon"),
         ("AGENTLLM_ECHO_DELAY", "-0.5"),
-        ("AGENTLLM_SESSION_CACHE_TURNS", "-1"),
-        ("AGENTLLM_SESSION_CACHE_TURNS", "many"),
+        ("WORKERS", "0"),
+        ("WORKERS", "many"),
     ],
 )
 def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):

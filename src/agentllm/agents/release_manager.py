@@ -53,7 +53,7 @@ def build(
         description=DESCRIPTION,
         instructions=INSTRUCTIONS,
         markdown=True,
-        db=shared_db(config.db_url, config.session_cache_turns),
+        db=shared_db(config.db_url),
         add_history_to_context=True,
         num_history_runs=10,
         tools=[get_chat_history],

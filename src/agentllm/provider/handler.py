@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import Future
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +27,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
 
 from agentllm import agents
 from agentllm.config import Settings, settings
+from agentllm.locks import LocalLocks, LockTimeout
 from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
 from agentllm.provider.identity import RequestIdentity, parse_identity
 from agentllm.provider.transformation import (
@@ -38,16 +37,21 @@ from agentllm.provider.transformation import (
     RequestError,
     Turn,
     bad_request,
+    conversation_busy,
     error_for,
     final_chunk,
     finish_reason,
+    is_database_unavailable,
     model_response,
+    no_final_output,
     not_stored,
     parse_request,
+    store_unavailable,
     text_chunk,
     unknown_agent,
     usage_from_metrics,
 )
+from agentllm.store import ConversationStore, TurnWrites
 
 # Run metadata key under which the request's own system messages reach the agent's instructions.
 REQUEST_SYSTEM_KEY = "agentllm_request_system"
@@ -128,41 +132,6 @@ class AgentCache:
         return agent
 
 
-class KeyedLocks:
-    """One lock per conversation, alive only while someone holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._async: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._sync: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
-        self._guard = threading.Lock()
-
-    @asynccontextmanager
-    async def hold(self, key: str | None) -> AsyncIterator[None]:
-        if key is None:
-            yield
-            return
-        with self._guard:
-            lock = self._async.get(key)
-            if lock is None:
-                lock = asyncio.Lock()
-                self._async[key] = lock
-        async with lock:
-            yield
-
-    @contextmanager
-    def hold_sync(self, key: str | None) -> Iterator[None]:
-        if key is None:
-            yield
-            return
-        with self._guard:
-            lock = self._sync.get(key)
-            if lock is None:
-                lock = threading.Lock()
-                self._sync[key] = lock
-        with lock:
-            yield
-
-
 def session_runs(agent: Agent, session_id: str, user_id: str) -> list[RunOutput]:
     """Every stored run of the agent's session, oldest first (one read of the store)."""
     if agent.db is None:
@@ -218,7 +187,8 @@ class AgnoLLM(CustomLLM):
         super().__init__()
         self._config = config
         self._agents: AgentCache | None = None
-        self.locks = KeyedLocks()
+        # Conversations of agents whose database is not a ConversationStore: this process only.
+        self.locks = LocalLocks()
 
     @property
     def config(self) -> Settings:
@@ -282,21 +252,46 @@ class AgnoLLM(CustomLLM):
             kwargs["session_id"] = session_id
         return run_input(request, plan), kwargs
 
-    @staticmethod
-    @contextmanager
-    def _writes(run: PreparedRun) -> Iterator[list[Future[None]]]:
-        """The futures of the writes this turn makes, collected while it runs (the session store's
-        ``watch``; the caller holds the conversation's lock, so they are this turn's)."""
-        db = run.agent.db
-        watch = getattr(db, "watch", None)
-        if watch is None or run.session_id is None:
-            yield []
-            return
-        collected = watch(run.session_id)
+    @asynccontextmanager
+    async def _aturn(self, run: PreparedRun) -> AsyncIterator[TurnWrites | None]:
+        """Hold the conversation for the whole turn; yields the record of its writes."""
+        session_id, db = run.session_id, run.agent.db
         try:
-            yield collected
-        finally:
-            db.unwatch(run.session_id, collected)  # type: ignore[union-attr]
+            if session_id is None:
+                yield None
+            elif isinstance(db, ConversationStore):
+                async with db.aturn(session_id, run.timeout) as writes:
+                    yield writes
+            else:
+                async with self.locks.hold(session_id, run.timeout):
+                    yield None
+        except LockTimeout:
+            raise conversation_busy(run.model, run.timeout) from None
+
+    @contextmanager
+    def _turn(self, run: PreparedRun) -> Iterator[TurnWrites | None]:
+        """:meth:`_aturn` for the synchronous path."""
+        session_id, db = run.session_id, run.agent.db
+        try:
+            if session_id is None:
+                yield None
+            elif isinstance(db, ConversationStore):
+                with db.turn(session_id, run.timeout) as writes:
+                    yield writes
+            else:
+                with self.locks.hold_sync(session_id, run.timeout):
+                    yield None
+        except LockTimeout:
+            raise conversation_busy(run.model, run.timeout) from None
+
+    @staticmethod
+    def _ended(run: PreparedRun, finished: Finished | None, writes: TurnWrites | None) -> Finished:
+        """The run's end, once it is certain the turn is stored; else the error to answer."""
+        if finished is None:
+            raise no_final_output(run.model)
+        if writes is not None and not writes.stored:
+            raise not_stored(run.model)
+        return finished
 
     @staticmethod
     def _translate(event: Any, model: str) -> str | Finished | None:
@@ -321,18 +316,9 @@ class AgnoLLM(CustomLLM):
 
     # --- async ------------------------------------------------------------------------------
 
-    @staticmethod
-    async def _astored(run: PreparedRun, writes: list[Future[None]]) -> None:
-        """Return once the turn is on disk: the reply may only end after that."""
-        if writes:
-            try:
-                await asyncio.gather(*(asyncio.wrap_future(w) for w in list(writes)))
-            except Exception:
-                raise not_stored(run.model) from None
-
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
-        async with self.locks.hold(run.session_id):
-            with self._writes(run) as writes:
+        try:
+            async with self._aturn(run) as writes:
                 messages, kwargs = self._plan(run)
                 stream = run.agent.arun(messages, **kwargs)
                 try:
@@ -344,9 +330,7 @@ class AgnoLLM(CustomLLM):
                                 finished = item  # Agno's last event: its stream ends here
                             elif item is not None:
                                 yield item
-                        if finished is not None:
-                            await self._astored(run, writes)
-                            yield finished
+                        yield self._ended(run, finished, writes)
                 except TimeoutError:
                     raise AgentTimeout(
                         f"agent {run.model!r} did not finish within {run.timeout:g} s "
@@ -357,6 +341,10 @@ class AgnoLLM(CustomLLM):
                     # Close Agno's stream now, in this task, so that a failed, timed-out or
                     # disconnected run leaves nothing running behind it.
                     await stream.aclose()
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                raise store_unavailable(run.model) from None
+            raise
 
     async def acompletion(
         self,
@@ -414,22 +402,21 @@ class AgnoLLM(CustomLLM):
     # --- sync -------------------------------------------------------------------------------
 
     def _events(self, run: PreparedRun) -> Iterator[str | Finished]:
-        with self.locks.hold_sync(run.session_id), self._writes(run) as writes:
-            messages, kwargs = self._plan(run)
-            finished = None
-            for event in run.agent.run(messages, **kwargs):
-                item = self._translate(event, run.model)
-                if isinstance(item, Finished):
-                    finished = item
-                elif item is not None:
-                    yield item
-            if finished is not None:
-                try:
-                    for write in list(writes):
-                        write.result()
-                except Exception:
-                    raise not_stored(run.model) from None
-                yield finished
+        try:
+            with self._turn(run) as writes:
+                messages, kwargs = self._plan(run)
+                finished = None
+                for event in run.agent.run(messages, **kwargs):
+                    item = self._translate(event, run.model)
+                    if isinstance(item, Finished):
+                        finished = item
+                    elif item is not None:
+                        yield item
+                yield self._ended(run, finished, writes)
+        except Exception as exc:
+            if is_database_unavailable(exc):
+                raise store_unavailable(run.model) from None
+            raise
 
     def completion(
         self,
@@ -485,12 +472,11 @@ class AgnoLLM(CustomLLM):
 
 
 def _reply(response: ModelResponse, model: str, items: list[str | Finished]) -> ModelResponse:
-    """A whole (non-streamed) answer from the run's text pieces and its end."""
-    finished = next(
-        (i for i in items if isinstance(i, Finished)),
-        Finished("stop", Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)),
-    )
-    text = "".join(i for i in items if isinstance(i, str))
+    """A whole (non-streamed) answer from the run's text pieces and its end (always last)."""
+    *pieces, finished = items
+    if not isinstance(finished, Finished):
+        raise no_final_output(model)
+    text = "".join(i for i in pieces if isinstance(i, str))
     return model_response(response, model, text, finished.reason, finished.usage)
 
 

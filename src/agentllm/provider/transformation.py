@@ -356,6 +356,47 @@ def unknown_agent(name: str, available: Sequence[str]) -> Exception:
     )
 
 
+def no_final_output(model: str) -> Exception:
+    """HTTP 502: Agno's stream ended without the run's final output (nothing says it finished)."""
+    return litellm.BadGatewayError(
+        message=f"agent {model!r} stopped without finishing its run; retry the message",
+        model=model,
+        llm_provider=PROVIDER,
+    )
+
+
+def conversation_busy(model: str, seconds: float) -> Exception:
+    """HTTP 429: another turn of the same conversation held it for the whole time limit."""
+    return litellm.RateLimitError(
+        message=f"another turn of this conversation with {model!r} has been running for "
+        f"{seconds:g} s; retry once it has finished",
+        model=model,
+        llm_provider=PROVIDER,
+    )
+
+
+def store_unavailable(model: str) -> Exception:
+    """HTTP 503: the conversation database cannot be reached."""
+    return litellm.ServiceUnavailableError(
+        message=f"agent {model!r} cannot reach its conversation database; nothing was stored, "
+        "retry shortly (details in the proxy log)",
+        model=model,
+        llm_provider=PROVIDER,
+    )
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not be reached (not that it refused a write)."""
+    from psycopg import OperationalError as PgOperationalError
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, PgOperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc.orig, PgOperationalError)
+    )
+
+
 def not_stored(model: str) -> Exception:
     """HTTP 503: the agent answered but the turn could not be committed to the database."""
     return litellm.ServiceUnavailableError(
