@@ -1,4 +1,5 @@
 # agentllm — `make serve` runs the proxy, `make test` runs every test. Both install what they need.
+# `make serve WORKERS=2`: two worker processes on the one port (needs PostgreSQL, docs/deploy.md).
 HOST ?= 127.0.0.1
 PORT ?= 8890
 export HOST PORT
@@ -20,7 +21,7 @@ install: | $(UV)
 	$(UV) sync --frozen
 
 serve: install
-	$(UV) run --frozen agentllm --host $(HOST) --port $(PORT)
+	$(UV) run --frozen agentllm --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 test: install
 	$(NOX) -s test integration

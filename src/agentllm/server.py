@@ -9,17 +9,18 @@ import sys
 from pathlib import Path
 
 from agentllm.config import Settings, load_env, settings
-from agentllm.db import describe
+from agentllm.db import DatabaseConfigError, claim_sqlite, describe, is_sqlite
 
 log = logging.getLogger("agentllm")
 
 RUNTIME_CONFIG = Path("tmp/proxy_config.runtime.yaml")
 
 
-def banner(config: Settings, models: list[str], url: str) -> str:
+def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> str:
     """The short start-up summary printed before the server starts."""
+    processes = f"  ({workers} worker processes)" if workers > 1 else ""
     lines = [
-        f"agentllm proxy on {url}  (OpenAI base URL: {url}/v1)",
+        f"agentllm proxy on {url}  (OpenAI base URL: {url}/v1){processes}",
         f"  models:   {', '.join(models)}",
         f"  database: {describe(config.db_url)}",
         f"  agents run on: {config.agent_model}  [{config.agent_model_source}]",
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
     parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes on the one port (default: $WORKERS or 1; more needs PostgreSQL)",
+    )
+    parser.add_argument(
         "--runtime-config",
         type=Path,
         default=RUNTIME_CONFIG,
@@ -62,6 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     host = args.host or config.host
     port = args.port or config.port
+    workers = args.workers or config.workers
+    if workers < 1:
+        print("agentllm: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        if is_sqlite(config.db_url):
+            if workers > 1:
+                raise DatabaseConfigError(
+                    f"--workers {workers} needs PostgreSQL: SQLite serves one process. Set "
+                    "AGENTLLM_DB_URL=postgresql://user:password@host:5432/db (docs/deploy.md)"
+                )
+            claim_sqlite(config.db_url)  # a second process on the same file stops here
+    except DatabaseConfigError as exc:
+        print(f"agentllm: {exc}", file=sys.stderr)
+        return 2
     os.environ["LITELLM_MASTER_KEY"] = config.master_key
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if config.gemini_api_key:
@@ -70,24 +92,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"agentllm: config file {args.config} not found", file=sys.stderr)
         return 2
 
-    from agentllm import logs
     from agentllm.proxy.config import model_names, write_runtime_config
 
-    logs.install_redaction([config.master_key, config.gemini_api_key or ""])
     runtime = write_runtime_config(args.config, args.runtime_config)
+    # What every worker process reads when it builds the app (agentllm.proxy.app.build_app).
     os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
-    print(banner(config, model_names(runtime), f"http://{host}:{port}"), flush=True)
+    os.environ["AGENTLLM_LOG_LEVEL"] = args.log_level
+    print(banner(config, model_names(runtime), f"http://{host}:{port}", workers), flush=True)
 
     import uvicorn
 
-    from agentllm.proxy.app import build_app
-
-    app = build_app()
-    logs.configure(args.log_level)  # after LiteLLM's import, which sets its own levels
     uvicorn.run(
-        app,
+        "agentllm.proxy.app:build_app",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level=args.log_level,
         timeout_graceful_shutdown=30,
     )

@@ -30,27 +30,51 @@ def _as_postgres(command: list[str]) -> list[str]:
     return command
 
 
+class Cluster:
+    """A running throw-away cluster: its URL, and stop/start for fault tests."""
+
+    def __init__(self, bindir: Path, root: Path, port: int) -> None:
+        self.bindir, self.root, self.port = bindir, root, port
+        self.data = root / "data"
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections (``pg_ctl -w``)."""
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._pg_ctl("-w", "-l", str(self.root / "server.log"), "-o", options, "start")
+
+    def stop(self) -> None:
+        """Stop the server now, cutting every connection (``-m fast``)."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+
+
 @contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a cluster on a free loopback port; yield its URL; stop and delete it afterwards."""
+def running_cluster() -> Iterator[Cluster]:
+    """Start a cluster on a free loopback port; stop and delete it afterwards."""
     bindir = server_bin()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found")
     root = Path(tempfile.mkdtemp(prefix="agentllm-pg-"))
-    data = root / "data"
-    port = free_port()
+    cluster = Cluster(bindir, root, free_port())
     try:
         os.chmod(root, 0o755)
-        data.mkdir()
+        cluster.data.mkdir()
         if os.geteuid() == 0:
             shutil.chown(root, "postgres")
-            shutil.chown(data, "postgres")
+            shutil.chown(cluster.data, "postgres")
         subprocess.run(
             _as_postgres(
                 [
                     str(bindir / "initdb"),
                     "-D",
-                    str(data),
+                    str(cluster.data),
                     "-U",
                     "postgres",
                     "--auth=trust",
@@ -62,29 +86,22 @@ def throwaway_cluster() -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-w",
-                    "-l",
-                    str(root / "server.log"),
-                    "-o",
-                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
+        cluster.start()
         try:
-            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            yield cluster
         finally:
             subprocess.run(
-                _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+                _as_postgres(
+                    [str(bindir / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop"]
+                ),
                 capture_output=True,
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a cluster on a free loopback port; yield its URL; stop and delete it afterwards."""
+    with running_cluster() as cluster:
+        yield cluster.url

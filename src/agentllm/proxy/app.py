@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from typing import Any
 
 from agentllm.db import close_all
 
 
 def with_store_shutdown(app: Any) -> Any:
-    """Commit the session stores' queued writes when the server shuts down.
+    """Close the conversation stores' connections when the server shuts down (requests done).
 
-    Uvicorn sends ``lifespan.shutdown`` after its graceful shutdown (requests done), and then
-    re-raises SIGTERM, which skips ``atexit``: this is the last point to commit.
+    Uvicorn sends ``lifespan.shutdown`` after its graceful shutdown, and then re-raises SIGTERM,
+    which skips ``atexit``. Nothing is queued: every turn was committed before its reply ended.
     """
 
     async def wrapped(scope: dict, receive: Any, send: Any) -> None:
@@ -35,12 +36,19 @@ def with_store_shutdown(app: Any) -> Any:
 def build_app() -> Any:
     """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard.
 
-    Under ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag probe wraps it too.
+    Uvicorn calls this once in each worker process (``agentllm --workers N``). Under
+    ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag probe wraps the app too.
     """
     from litellm.proxy.proxy_server import app
 
+    from agentllm import logs
+    from agentllm.config import settings
     from agentllm.proxy.guard import RequestGuard
     from agentllm.proxy.lag import with_lag_probe
+
+    config = settings()
+    logs.install_redaction([config.master_key, config.gemini_api_key or ""])
+    logs.configure(os.environ.get("AGENTLLM_LOG_LEVEL", "info"))  # after LiteLLM's import
 
     # The ~700k objects made by importing LiteLLM live as long as the process: frozen, full
     # garbage collections skip them (each took ~450 ms on 2 cores and stalled every request).
