@@ -57,11 +57,21 @@ MARK_END = "<!-- bench:results:end -->"
 
 # The sides every scenario compares, by name. "stock" is the floor every ratio is taken against.
 STOCK, CUSTOM, NATIVE, AGENT = "stock", "custom", "native", "agent"
+BASELINE = "baseline"  # the agent served from another checkout (--baseline-src): an A/B
 LABELS = {
     STOCK: "native-mock, stock litellm CLI",
     CUSTOM: "fixed-reply CustomLLM, stock litellm CLI",
     NATIVE: "native-mock, agentllm",
     AGENT: "agno/release-manager, agentllm",
+    BASELINE: "agno/release-manager, agentllm from --baseline-src",
+}
+# Scenario 6's sides: one and two worker processes, SQLite and PostgreSQL.
+SCALE_LABELS = {
+    "stock-1w": "native-mock, stock litellm CLI, 1 worker",
+    "stock-2w": "native-mock, stock litellm CLI, 2 workers",
+    "agent-sqlite": "agno/release-manager, agentllm, SQLite, 1 worker",
+    "agent-pg-1w": "agno/release-manager, agentllm, PostgreSQL, 1 worker",
+    "agent-pg-2w": "agno/release-manager, agentllm, PostgreSQL, 2 workers",
 }
 # Goals (issue: "measure against the stock LiteLLM proxy"): side / stock req/s.
 TARGETS = {
@@ -86,6 +96,8 @@ class Sizes:
     floor_seconds: float = 8.0
     memory_requests: int = 10_000
     memory_users: int = 1_000
+    chats: int = 16
+    chat_turns: int = 20
     warmup: int = 32
 
 
@@ -102,6 +114,8 @@ SMOKE = Sizes(
     floor_seconds=1.0,
     memory_requests=40,
     memory_users=10,
+    chats=3,
+    chat_turns=3,
     warmup=2,
 )
 
@@ -115,6 +129,7 @@ class Sample:
     chunks: int = 0
     error: str | None = None
     words: int = 0  # of a non-streamed reply
+    text: str = ""  # the reply (kept for scenarios that send it back as history)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -219,21 +234,32 @@ def server_env(port: int, **extra: str) -> dict[str, str]:
     return env
 
 
-def running_agentllm(workdir: Path) -> Any:
-    """``agentllm`` as ``make serve`` starts it: offline model, SQLite in ``workdir``."""
+def running_agentllm(
+    workdir: Path,
+    name: str = "agentllm",
+    db_url: str | None = None,
+    workers: int = 1,
+    source: Path | None = None,
+) -> Any:
+    """``agentllm`` as ``make serve`` starts it: offline model, SQLite in ``workdir`` unless
+    ``db_url`` says otherwise. ``source``: another checkout's ``src`` folder to run instead."""
     port = free_port()
     env = server_env(
         port,
         AGENTLLM_MODEL="echo",
-        AGENTLLM_DB_URL=f"sqlite:///{workdir / 'sessions.db'}",
+        AGENTLLM_DB_URL=db_url or f"sqlite:///{workdir / f'{name}.db'}",
         AGENTLLM_BENCH="1",
     )
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "agentllm.server", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--config", str(CONFIG), "--runtime-config", str(workdir / "runtime.yaml")]
-    return running_server("agentllm", command, env, workdir)
+    command += ["--config", str(CONFIG), "--runtime-config", str(workdir / f"{name}.yaml")]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    return running_server(name, command, env, workdir)
 
 
-def running_stock(workdir: Path) -> Any:
+def running_stock(workdir: Path, name: str = "stock-litellm", workers: int = 1) -> Any:
     """The stock ``litellm --config`` CLI from the same environment, with a stock config."""
     port = free_port()
     env = server_env(
@@ -241,8 +267,8 @@ def running_stock(workdir: Path) -> Any:
     )
     litellm_cli = str(Path(sys.executable).with_name("litellm"))
     command = [litellm_cli, "--config", str(STOCK_CONFIG), "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
-    return running_server("stock-litellm", command, env, workdir)
+    command += ["--port", str(port), "--num_workers", str(workers)]
+    return running_server(name, command, env, workdir)
 
 
 def rss_bytes(pid: int) -> int:
@@ -281,17 +307,27 @@ class Load:
         chat_id: str,
         text: str = PROMPT,
         max_tokens: int | None = None,
+        history: list[dict[str, str]] | None = None,
     ) -> Sample:
-        """One chat request; a conversation id in ``X-Session-Id`` and the user in the body."""
+        """One chat request: a conversation id in ``X-Session-Id`` and the user in the body; or,
+        with ``history``, as Open WebUI sends it (the whole conversation, its own headers)."""
         body: dict[str, Any] = {
             "model": side.model,
-            "messages": [{"role": "user", "content": text}],
+            "messages": [*(history or []), {"role": "user", "content": text}],
             "stream": stream,
-            "user": user,
         }
+        if history is None:
+            body["user"] = user
+            headers = {**self.headers, "X-Session-Id": chat_id}
+        else:
+            headers = {
+                **self.headers,
+                "X-OpenWebUI-User-Id": user,
+                "X-OpenWebUI-User-Name": user,
+                "X-OpenWebUI-Chat-Id": chat_id,
+            }
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
-        headers = {**self.headers, "X-Session-Id": chat_id}
         start = time.perf_counter()
         try:
             async with self.session.post(
@@ -307,7 +343,12 @@ class Load:
                     content = reply["choices"][0]["message"]["content"]
                     if not content:
                         return Sample(time.perf_counter() - start, error="empty reply")
-                    return Sample(time.perf_counter() - start, chunks=1, words=len(content.split()))
+                    return Sample(
+                        time.perf_counter() - start,
+                        chunks=1,
+                        words=len(content.split()),
+                        text=content,
+                    )
                 return await self._read_stream(resp, start)
         except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
             return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
@@ -316,6 +357,7 @@ class Load:
     async def _read_stream(resp: aiohttp.ClientResponse, start: float) -> Sample:
         ttft: float | None = None
         chunks = 0
+        parts: list[str] = []
         async for raw in resp.content:
             line = raw.strip()
             if not line.startswith(b"data:"):
@@ -324,12 +366,15 @@ class Load:
             if data == b"[DONE]":
                 if ttft is None:
                     return Sample(time.perf_counter() - start, error="stream without content")
-                return Sample(time.perf_counter() - start, ttft=ttft, chunks=chunks)
+                return Sample(
+                    time.perf_counter() - start, ttft=ttft, chunks=chunks, text="".join(parts)
+                )
             event = json.loads(data)
             if "error" in event:
                 return Sample(time.perf_counter() - start, error=f"stream error: {event['error']}")
             choices = event.get("choices") or []
             if choices and (choices[0].get("delta") or {}).get("content"):
+                parts.append(choices[0]["delta"]["content"])
                 chunks += 1
                 if ttft is None:
                     ttft = time.perf_counter() - start
@@ -401,12 +446,13 @@ def rotated(sides: list[Side], number: int) -> list[Side]:
     return sides[k:] + sides[:k]
 
 
-async def compare(load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag: str) -> dict:
-    """Scenarios 1 and 2: the same load on every side in alternating rounds."""
+async def rounds(
+    load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag: str
+) -> dict[str, Any]:
+    """The same load on every side in alternating rounds: a summary per side."""
     samples: dict[str, list[Sample]] = {side.name: [] for side in sides}
     wall = dict.fromkeys(samples, 0.0)
-    rounds = max(1, sizes.per_side // sizes.round_size)
-    for number in range(rounds):
+    for number in range(max(1, sizes.per_side // sizes.round_size)):
         for side in rotated(sides, number):
 
             def one(i: int, side: Side = side, number: int = number) -> Awaitable[Sample]:
@@ -416,7 +462,13 @@ async def compare(load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag
             got, seconds = await burst(sizes.round_size, sizes.concurrency, one)
             samples[side.name] += got
             wall[side.name] += seconds
-    result: dict[str, Any] = {name: summarize(samples[name], wall[name]) for name in samples}
+    return {name: summarize(samples[name], wall[name]) for name in samples}
+
+
+async def compare(load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag: str) -> dict:
+    """Scenarios 1 and 2: the same load on every side in alternating rounds."""
+    result: dict[str, Any] = await rounds(load, sides, sizes, stream, tag)
+    samples = [side.name for side in sides]
     result["rps_ratio"] = ratios(result, lambda s: s["rps"])
     result["rps_ratio"][f"{AGENT}/{NATIVE}"] = ratio(result[AGENT]["rps"], result[NATIVE]["rps"])
     result["rps_ratio_target"] = {f"{k}/{STOCK}": v for k, v in TARGETS[stream].items()}
@@ -498,6 +550,62 @@ async def soak(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
     return out
 
 
+async def scaling(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
+    """Scenario 6: the agent on PostgreSQL against SQLite (one process each), and one against
+    two worker processes next to LiteLLM's own two workers (non-streaming, alternating rounds)."""
+    out: dict[str, Any] = await rounds(load, sides, sizes, False, "scale")
+    rps = {name: out[name]["rps"] for name in SCALE_LABELS}
+    out["postgres_over_sqlite"] = ratio(rps["agent-pg-1w"], rps["agent-sqlite"])
+    out["native_2w_over_1w"] = ratio(rps["stock-2w"], rps["stock-1w"])
+    out["agent_2w_over_1w"] = ratio(rps["agent-pg-2w"], rps["agent-pg-1w"])
+    out["scaling_vs_native"] = ratio(out["agent_2w_over_1w"], out["native_2w_over_1w"])
+    out["scaling_target"] = 0.95
+    out["pass"] = out["scaling_vs_native"] >= 0.95 and all(
+        out[name]["errors"] == 0 for name in SCALE_LABELS
+    )
+    return out
+
+
+async def chats(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
+    """Scenario 7: Open WebUI's load: ``sizes.chats`` chats going on at once, each sending its
+    whole history every turn (streaming, Open WebUI's headers), replies of one size on every side.
+    Each side runs the chats twice, in alternating order."""
+    samples: dict[str, list[Sample]] = {side.name: [] for side in sides}
+    wall = dict.fromkeys(samples, 0.0)
+
+    async def one_chat(side: Side, chat_id: str) -> list[Sample]:
+        history: list[dict[str, str]] = []
+        done = []
+        for turn in range(1, sizes.chat_turns + 1):
+            text = f"Turn {turn}: {PROMPT}"
+            sample = await load.chat(
+                side, True, f"owui-{chat_id}", chat_id, text, REPLY_WORDS, history=history
+            )
+            done.append(sample)
+            history += [
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": sample.text or "(no reply)"},
+            ]
+        return done
+
+    for number, order in enumerate((sides, sides[::-1])):
+        for side in order:
+            start = time.perf_counter()
+            results = await asyncio.gather(
+                *(one_chat(side, f"owui-{side.name}-{number}-{c}") for c in range(sizes.chats))
+            )
+            wall[side.name] += time.perf_counter() - start
+            samples[side.name] += [sample for chat in results for sample in chat]
+    out: dict[str, Any] = {name: summarize(samples[name], wall[name]) for name in samples}
+    for name, got in samples.items():
+        words = [len(s.text.split()) for s in got if s.error is None]
+        out[name]["reply_words_mean"] = round(sum(words) / len(words), 1) if words else 0.0
+    out["rps_ratio"] = ratios(out, lambda s: s["rps"])
+    out["chats"], out["turns"] = sizes.chats, sizes.chat_turns
+    out["pass"] = all(out[name]["errors"] == 0 for name in samples)
+    return out
+
+
 async def memory(load: Load, side: Side, sizes: Sizes) -> dict[str, Any]:
     """Scenario 5: many requests over many users and conversations; the proxy's RSS over time."""
     users = sizes.memory_users
@@ -568,27 +676,48 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(sizes: Sizes, scenarios: list[str], meta: dict[str, Any]) -> Report:
+async def run(
+    sizes: Sizes, scenarios: list[str], meta: dict[str, Any], baseline: Path | None = None
+) -> Report:
     report = Report(sizes=sizes, meta=meta)
     with tempfile.TemporaryDirectory(prefix="agentllm-bench-") as tmp, ExitStack() as servers:
-        stock = servers.enter_context(running_stock(Path(tmp)))
-        ours = servers.enter_context(running_agentllm(Path(tmp)))
+        work = Path(tmp)
+        stock = servers.enter_context(running_stock(work))
+        ours = servers.enter_context(running_agentllm(work))
         sides = {
             STOCK: Side(STOCK, stock, NATIVE_MODEL),
             CUSTOM: Side(CUSTOM, stock, CUSTOM_MODEL),
             NATIVE: Side(NATIVE, ours, NATIVE_MODEL),
             AGENT: Side(AGENT, ours, AGENT_MODEL),
         }
+        if baseline is not None:
+            other = servers.enter_context(running_agentllm(work, "baseline", source=baseline))
+            sides[BASELINE] = Side(BASELINE, other, AGENT_MODEL)
         everyone = list(sides.values())
         remembering = [sides[STOCK], sides[NATIVE], sides[AGENT]]
+        scale: list[Side] = []
+        if "scaling" in scenarios:
+            from tests.integration.postgres import running_cluster
+
+            url = servers.enter_context(running_cluster()).url
+            stock_2w = servers.enter_context(running_stock(work, "stock-2w", workers=2))
+            pg_1w = servers.enter_context(running_agentllm(work, "pg-1w", url))
+            pg_2w = servers.enter_context(running_agentllm(work, "pg-2w", url, workers=2))
+            scale = [
+                Side("stock-1w", stock, NATIVE_MODEL),
+                Side("stock-2w", stock_2w, NATIVE_MODEL),
+                Side("agent-sqlite", ours, AGENT_MODEL),
+                Side("agent-pg-1w", pg_1w, AGENT_MODEL),
+                Side("agent-pg-2w", pg_2w, AGENT_MODEL),
+            ]
         timeout = aiohttp.ClientTimeout(total=120)
         connector = aiohttp.TCPConnector(limit=max(sizes.concurrency, sizes.soak_streams))
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             load = Load(session)
-            for side in (sides[STOCK], sides[NATIVE]):
+            for side in (sides[STOCK], sides[NATIVE], *scale):
                 await load.ready(side)
             for stream in (False, True):
-                for side in everyone:
+                for side in [*everyone, *scale[1:]]:
 
                     def one(i: int, side: Side = side, s: bool = stream) -> Awaitable[Sample]:
                         return load.chat(side, s, "warmup", f"warmup-{side.name}-{s}-{i}")
@@ -602,6 +731,8 @@ async def run(sizes: Sizes, scenarios: list[str], meta: dict[str, Any]) -> Repor
                 "conversation": lambda: conversation(load, remembering, sizes),
                 "soak": lambda: soak(load, remembering, sizes),
                 "memory": lambda: memory(load, sides[AGENT], sizes),
+                "scaling": lambda: scaling(load, scale, sizes),
+                "chats": lambda: chats(load, remembering, sizes),
             }
             for name in scenarios:
                 began = time.perf_counter()
@@ -623,12 +754,12 @@ async def run(sizes: Sizes, scenarios: list[str], meta: dict[str, Any]) -> Repor
 # --- reporting ---------------------------------------------------------------------------------
 
 
-def _side_row(name: str, s: dict[str, Any]) -> str:
+def _side_row(name: str, s: dict[str, Any], labels: dict[str, str] = LABELS) -> str:
     ttft = s.get("ttft_ms")
     ttft_text = f"{ttft['p50']} / {ttft['p95']} / {ttft['p99']}" if ttft else "—"
     lat = s["latency_ms"]
     return (
-        f"| {LABELS[name]} | {s['requests']} | {s['errors']} | {s['rps']} | "
+        f"| {labels[name]} | {s['requests']} | {s['errors']} | {s['rps']} | "
         f"{lat['p50']} / {lat['p95']} / {lat['p99']} | {ttft_text} | {s['chunks_mean']} |"
     )
 
@@ -772,6 +903,39 @@ def markdown(report: Report, command: str) -> str:
             f"RSS (MB) after n requests: {series}",
             "",
         ]
+    if "scaling" in sc:
+        r = sc["scaling"]
+        lines += [
+            f"### 6. Workers and databases, non-streaming, concurrency {report.sizes.concurrency}",
+            "",
+            TABLE_HEAD,
+            *(_side_row(name, r[name], SCALE_LABELS) for name in SCALE_LABELS),
+            "",
+            f"PostgreSQL / SQLite (agent, 1 worker) = **{r['postgres_over_sqlite']}**. "
+            f"2 workers / 1 worker: LiteLLM native **{r['native_2w_over_1w']}**, agent "
+            f"**{r['agent_2w_over_1w']}**; agent's scaling / native's = "
+            f"**{r['scaling_vs_native']}** (goal >= {r['scaling_target']}): "
+            f"{verdict(r['pass'])}",
+            "",
+        ]
+    if "chats" in sc:
+        r = sc["chats"]
+        lines += [
+            f"### 7. {r['chats']} Open WebUI-style chats at once, {r['turns']} turns each "
+            "(whole history every turn, streaming)",
+            "",
+            TABLE_HEAD.replace("| content chunks |", "| content chunks | reply words |").replace(
+                "|---|---|---|---|---|---|---|", "|---|---|---|---|---|---|---|---|"
+            ),
+            *(
+                _side_row(name, r[name]) + f" {r[name]['reply_words_mean']} |"
+                for name in LABELS
+                if name in r
+            ),
+            "",
+            _ratio_line(r["rps_ratio"]) + ".",
+            "",
+        ]
     rss = m.get("rss_mb", {})
     if rss:
         lines.append(
@@ -800,8 +964,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     parser.add_argument(
         "--scenarios",
-        default="non_streaming,streaming,conversation,soak,memory",
+        default="non_streaming,streaming,conversation,soak,memory,scaling,chats",
         help="comma-separated subset (default: all)",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another checkout's src/ folder: its agent is served beside this one (scenarios 1-2)",
     )
     args = parser.parse_args(argv)
     command = "python -m benchmarks.run" + (
@@ -812,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     meta = machine() | {"command": command, "smoke": args.smoke}
     meta["dont_write_bytecode"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
-    report = asyncio.run(run(sizes, scenarios, meta))
+    report = asyncio.run(run(sizes, scenarios, meta, args.baseline_src))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(

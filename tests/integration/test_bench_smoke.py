@@ -16,7 +16,7 @@ from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.integration
 
-SCENARIOS = ["non_streaming", "streaming", "conversation", "soak", "memory"]
+SCENARIOS = ["non_streaming", "streaming", "conversation", "soak", "memory", "scaling", "chats"]
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,29 @@ def test_conversation_soak_and_memory_report_their_measures(report):
     assert isinstance(memory["rss_growth_mb"], float)
 
 
+def test_scaling_compares_workers_and_databases_next_to_litellms_own_workers(report):
+    scaling = report[0]["scenarios"]["scaling"]
+    for side in ("stock-1w", "stock-2w", "agent-sqlite", "agent-pg-1w", "agent-pg-2w"):
+        assert scaling[side]["requests"] > 0 and scaling[side]["errors"] == 0, (side, scaling)
+    for key in ("postgres_over_sqlite", "native_2w_over_1w", "agent_2w_over_1w"):
+        assert scaling[key] > 0
+    expected = round(scaling["agent_2w_over_1w"] / scaling["native_2w_over_1w"], 3)
+    assert scaling["scaling_vs_native"] == expected
+
+
+def test_chats_send_whole_histories_with_replies_of_one_size(report):
+    chats = report[0]["scenarios"]["chats"]
+    for side in ("stock", "native", "agent"):
+        result = chats[side]
+        # Every chat ran every turn twice (two passes in alternating order), without an error.
+        assert result["requests"] == 2 * chats["chats"] * chats["turns"], result
+        assert result["errors"] == 0 and result["ttft_ms"]["p50"] > 0
+    # The agent's reply is capped by max_tokens: as many chunks as the mock's, whatever the history.
+    chunks = [chats[side]["chunks_mean"] for side in ("stock", "native", "agent")]
+    assert max(chunks) - min(chunks) <= 2, chunks
+    assert set(chats["rps_ratio"]) == {"native/stock", "agent/stock"}
+
+
 def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report):
     _, markdown = report
     assert markdown.startswith("# Benchmarks\n\nWritten by hand, kept.\n")
@@ -109,6 +132,8 @@ def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report
         "### 4.",
         "loop lag by concurrency",
         "### 5.",
+        "### 6. Workers and databases",
+        "### 7.",
     ):
         assert heading in block
     assert "python -m benchmarks.run --smoke" in block
