@@ -25,6 +25,8 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agno.db.base import SessionType
+
 from agentllm.locks import ConversationLocks
 
 if TYPE_CHECKING:  # the mixin's contract: what Agno's SQL databases offer
@@ -36,11 +38,10 @@ log = logging.getLogger("agentllm.store")
 
 # Agno's BaseDb methods about sessions and runs, and what the store does with each. A test fails
 # when an Agno upgrade adds one that is in neither set, so the upgrade is looked at.
-OVERRIDDEN = frozenset({"upsert_session", "upsert_run"})
+OVERRIDDEN = frozenset({"upsert_session", "upsert_run", "get_session"})
 PASSED_THROUGH = frozenset(
     {
         # Reads: straight from the database, nothing here can be stale.
-        "get_session",
         "get_sessions",
         "get_run",
         "get_runs",
@@ -84,6 +85,8 @@ class TurnWrites:
     session_id: str
     writes: int = 0
     failures: list[str] = field(default_factory=list)
+    # The conversation as the handler read it in this turn, kept for Agno's own read (below).
+    read: tuple[tuple[Any, ...], Any] | None = None
 
     @property
     def stored(self) -> bool:
@@ -119,6 +122,39 @@ class ConversationStore(_SqlDb):
         """:meth:`aturn` for the synchronous path."""
         with self.locks.hold_sync(session_id, timeout), self._recording(session_id) as writes:
             yield writes
+
+    def read_for_turn(self, session_id: str, user_id: str | None) -> Any:
+        """Read the conversation for the turn that holds it (:meth:`aturn`); Agno's own read of
+        the same session in the same turn gets this one instead of querying again. Nothing else
+        can change the conversation in between: the turn holds its lock."""
+        found = super().get_session(session_id, SessionType.AGENT, user_id=user_id)
+        with self._turns_lock:
+            for writes in self._turns.get(session_id, ()):
+                writes.read = ((SessionType.AGENT, user_id), found)
+        return found
+
+    def get_session(
+        self,
+        session_id: str,
+        session_type: Any = None,
+        user_id: str | None = None,
+        deserialize: bool | None = True,
+        runs_limit: int | None = None,
+    ) -> Any:
+        """Agno's read; the first one after :meth:`read_for_turn` in a turn is served by it."""
+        if deserialize and runs_limit is None:
+            with self._turns_lock:
+                for writes in self._turns.get(session_id, ()):
+                    if writes.read is not None and writes.read[0] == (session_type, user_id):
+                        found, writes.read = writes.read[1], None
+                        return found
+        return super().get_session(
+            session_id,
+            session_type,
+            user_id=user_id,
+            deserialize=deserialize,
+            runs_limit=runs_limit,
+        )
 
     def close(self) -> None:
         """Release the lock connections and the database's connection pool."""

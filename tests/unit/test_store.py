@@ -26,6 +26,7 @@ from agentllm.db import make_db
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.identity import RequestIdentity
+from agentllm.provider.transformation import ModelParams
 from agentllm.store import OVERRIDDEN, PASSED_THROUGH, ConversationStore
 from agentllm.tools import get_chat_history
 
@@ -157,10 +158,13 @@ class Chat:
         self.session_id = RequestIdentity("ada", "c1").session_id_for("release-manager")
 
     def ask(self, text: str) -> str:
+        return self.ask_with_history([{"role": "user", "content": text}])
+
+    def ask_with_history(self, messages: list[dict[str, str]]) -> str:
         reply = asyncio.run(
             self.handler.acompletion(
                 model="release-manager",
-                messages=[{"role": "user", "content": text}],
+                messages=messages,
                 api_base="",
                 custom_prompt_dict={},
                 model_response=ModelResponse(),
@@ -198,6 +202,31 @@ def refuse_run_inserts(path: Path) -> None:
 def chat(tmp_path, monkeypatch) -> Chat:
     monkeypatch.setenv("AGENTLLM_DB_URL", f"sqlite:///{tmp_path / 's.db'}")
     return Chat(tmp_path / "s.db")
+
+
+def test_a_turn_reads_its_conversation_from_the_database_once(chat):
+    """The handler reads the conversation to reconcile a client's history; Agno's own read in
+    the same turn, under the same lock, gets that read instead of a second query."""
+    from sqlalchemy import event
+
+    history = [{"role": "user", "content": "alpha"}]
+    first = chat.ask_with_history(history)
+    history += [{"role": "assistant", "content": first}, {"role": "user", "content": "beta"}]
+    db = chat.handler.agents.get("release-manager", ModelParams(), True).db
+    reads: list[str] = []
+    event.listen(
+        db.db_engine,
+        "before_cursor_execute",
+        lambda *a: reads.append(a[2]) if "FROM agno_sessions" in a[2] else None,
+    )
+    second = chat.ask_with_history(history)
+    assert "context: alpha | beta" in second
+    assert len(reads) == 1, reads
+    # Later reads in the turn (a tool, the next turn) go to the database again.
+    chat.ask_with_history(
+        [*history, {"role": "assistant", "content": second}, {"role": "user", "content": "gamma"}]
+    )
+    assert len(reads) == 2
 
 
 def test_a_reply_ends_only_after_its_turn_is_on_disk(chat):

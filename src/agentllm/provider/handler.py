@@ -134,11 +134,15 @@ class AgentCache:
 
 def session_runs(agent: Agent, session_id: str, user_id: str) -> list[RunOutput]:
     """Every stored run of the agent's session, oldest first (one read of the store)."""
-    if agent.db is None:
+    db = agent.db
+    if db is None:
         return []
-    session = agent.db.get_session(
-        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
-    )
+    if isinstance(db, ConversationStore):
+        session = db.read_for_turn(session_id, user_id)  # Agno's own read reuses it
+    else:
+        session = db.get_session(
+            session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
+        )
     return list(getattr(session, "runs", None) or [])
 
 
