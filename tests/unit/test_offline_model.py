@@ -52,3 +52,76 @@ async def test_async_stream_matches_sync_reply():
         e.content async for e in agent.arun("hi there", stream=True) if getattr(e, "content", None)
     ]
     assert "".join(chunks) == agent.run("hi there").content
+
+
+# --- tools and thinking: the contract other tests rely on ------------------------------------
+
+
+def release_date(version: str) -> str:
+    """When a version ships."""
+    return f"{version} ships on Friday"
+
+
+def long_report() -> str:
+    """A tool whose result is longer than the model repeats."""
+    return "x" * 500
+
+
+TOOL_TURN = 'Plan it\n/tool release_date {"version": "2.0"}\n/tool release_date {"version": "2.1"}'
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_lines_make_it_call_the_agents_tools_in_order_then_report_them(stream):
+    agent = Agent(model=OfflineModel(), tools=[release_date])
+    if stream:
+        events = list(agent.run(TOOL_TURN, stream=True, stream_events=True, yield_run_output=True))
+        run = events[-1]
+        started = [e.tool.tool_name for e in events if type(e).__name__ == "ToolCallStartedEvent"]
+        assert started == ["release_date", "release_date"]
+    else:
+        run = agent.run(TOOL_TURN)
+    assert [t.tool_args for t in run.tools] == [{"version": "2.0"}, {"version": "2.1"}]
+    assert run.content.split("\n") == [
+        "echo: Plan it",
+        '/tool release_date {"version": "2.0"}',
+        '/tool release_date {"version": "2.1"}',
+        "context: Plan it",
+        '/tool release_date {"version": "2.0"}',
+        '/tool release_date {"version": "2.1"}',
+        "tool release_date: 2.0 ships on Friday",
+        "tool release_date: 2.1 ships on Friday",
+    ]
+
+
+def test_a_tool_result_is_trimmed_to_200_characters_in_the_reply():
+    agent = Agent(model=OfflineModel(), tools=[long_report])
+    run = agent.run("/tool long_report {}")
+    last = run.content.split("\n")[-1]
+    assert last == "tool long_report: " + "x" * 200
+
+
+def test_a_tool_line_without_a_json_object_is_just_text():
+    agent = Agent(model=OfflineModel(), tools=[release_date])
+    run = agent.run("/tool release_date not-json")
+    assert not run.tools
+    assert run.content == "echo: /tool release_date not-json\ncontext: /tool release_date not-json"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_think_line_is_reasoning_before_the_reply(stream):
+    agent = Agent(model=OfflineModel())
+    text = "/think first the tags, then the notes\nWrite notes"
+    if stream:
+        events = list(agent.run(text, stream=True, yield_run_output=True))
+        run = events[-1]
+        kinds = [
+            "reasoning" if getattr(e, "reasoning_content", None) else "content"
+            for e in events
+            if getattr(e, "reasoning_content", None) or getattr(e, "content", None)
+        ]
+        assert kinds.index("content") > kinds.index("reasoning")  # thought first
+        assert "content" not in kinds[: kinds.index("content")]
+    else:
+        run = agent.run(text)
+    assert run.reasoning_content == "first the tags, then the notes"
+    assert run.content.startswith("echo: /think first the tags, then the notes\nWrite notes")

@@ -8,14 +8,28 @@ Its reply reveals what it received, so tests can prove which history an agent sa
 It streams through Agno's real streaming path one word per chunk, reports usage (prompt tokens =
 words in the messages it received, completion tokens = words in its reply) and honours
 ``max_tokens`` by cutting the reply to that many words with ``finish_reason`` ``length``.
+
+It also uses tools and thinks, on cue, so tests exercise Agno's real tool and reasoning paths:
+
+- a line ``/tool <name> <json object>`` in the last user message makes it call the agent's tool
+  ``<name>`` with those arguments (one call per such line, in order, all in one step); once the
+  results are back it gives its usual two-line reply followed by a line
+  ``tool <name>: <the tool's result, trimmed to 200 characters>`` for each call;
+- a line ``/think <text>`` makes it emit ``<text>`` as reasoning before the reply.
+
+The ``echo:`` and ``context:`` lines show the user messages as sent, those lines included. A
+``/tool`` line whose arguments are not a JSON object is plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agno.metrics import MessageMetrics
@@ -24,6 +38,9 @@ from agno.models.message import Message
 from agno.models.response import ModelResponse
 
 OFFLINE_MODEL_ID = "echo"
+TOOL_LINE = re.compile(r"^/tool\s+(\S+)\s+(\{.*\})\s*$")
+THINK_LINE = re.compile(r"^/think\s+(.+?)\s*$")
+TOOL_RESULT_CHARS = 200
 
 
 def message_text(message: Message) -> str:
@@ -51,6 +68,38 @@ def _count_words(text: str) -> int:
     return len(text.split())
 
 
+def tool_requests(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The ``/tool <name> <json object>`` lines of ``text``, in order."""
+    found = []
+    for line in text.splitlines():
+        match = TOOL_LINE.match(line.strip())
+        if match is None:
+            continue
+        try:
+            arguments = json.loads(match[2])
+        except ValueError:
+            continue
+        if isinstance(arguments, dict):
+            found.append((match[1], arguments))
+    return found
+
+
+def thought(text: str) -> str | None:
+    """The text of the ``/think`` lines of ``text`` (one per line), or None."""
+    lines = [m[1] for m in (THINK_LINE.match(line.strip()) for line in text.splitlines()) if m]
+    return "\n".join(lines) or None
+
+
+@dataclass
+class Step:
+    """What the model does with one call: call tools, or answer (with a thought first)."""
+
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    reasoning: str | None = None
+    pieces: list[str] = field(default_factory=list)
+    finish_reason: str = "stop"
+
+
 @dataclass
 class OfflineModel(Model):
     """Deterministic echo model (``AGENTLLM_MODEL=echo``)."""
@@ -67,9 +116,41 @@ class OfflineModel(Model):
     # Seconds to wait before each streamed word; lets tests exercise slow models and cancellation.
     delay: float = 0.0
 
-    def _reply(self, messages: list[Message]) -> tuple[list[str], str, MessageMetrics]:
+    def _step(self, messages: list[Message]) -> tuple[Step, MessageMetrics]:
+        """This call's step and its usage."""
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+        asked = message_text(messages[last_user]) if last_user >= 0 else ""
+        after = messages[last_user + 1 :]
+        requests = tool_requests(asked)
+        prompt_tokens = sum(_count_words(message_text(m)) for m in messages)
+        if requests and not any(m.role == "assistant" and m.tool_calls for m in after):
+            calls = [
+                {
+                    "id": f"call_{uuid.uuid4().hex[:16]}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(arguments)},
+                }
+                for name, arguments in requests
+            ]
+            usage = MessageMetrics(
+                input_tokens=prompt_tokens,
+                output_tokens=len(calls),
+                total_tokens=prompt_tokens + len(calls),
+            )
+            return Step(tool_calls=calls), usage
+        results = [
+            f"tool {m.tool_name}: {message_text(m)[:TOOL_RESULT_CHARS]}"
+            for m in after
+            if m.role == "tool"
+        ]
+        pieces, finish_reason, usage = self._reply(messages, results)
+        return Step(reasoning=thought(asked), pieces=pieces, finish_reason=finish_reason), usage
+
+    def _reply(
+        self, messages: list[Message], extra_lines: list[str] | None = None
+    ) -> tuple[list[str], str, MessageMetrics]:
         """The reply as word chunks, its finish reason and its usage."""
-        text = echo_reply(messages)
+        text = "\n".join([echo_reply(messages), *(extra_lines or [])])
         # Keep line breaks: split into words, each chunk carrying the whitespace that precedes it.
         pieces: list[str] = []
         for line_no, line in enumerate(text.split("\n")):
@@ -92,50 +173,64 @@ class OfflineModel(Model):
     def invoke(
         self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
     ) -> ModelResponse:
-        pieces, finish_reason, usage = self._reply(messages)
+        step, usage = self._step(messages)
         if self.delay:
-            time.sleep(self.delay * len(pieces))
-        return self._parse_provider_response(("".join(pieces), finish_reason, usage))
+            time.sleep(self.delay * len(step.pieces))
+        return self._parse_provider_response((step, usage))
 
     async def ainvoke(
         self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
     ) -> ModelResponse:
-        pieces, finish_reason, usage = self._reply(messages)
+        step, usage = self._step(messages)
         if self.delay:
-            await asyncio.sleep(self.delay * len(pieces))
-        return self._parse_provider_response(("".join(pieces), finish_reason, usage))
+            await asyncio.sleep(self.delay * len(step.pieces))
+        return self._parse_provider_response((step, usage))
 
     def invoke_stream(
         self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
     ) -> Iterator[ModelResponse]:
-        pieces, finish_reason, usage = self._reply(messages)
-        for piece in pieces:
-            if self.delay:
+        step, usage = self._step(messages)
+        for delta in _deltas(step):
+            if self.delay and delta.content:
                 time.sleep(self.delay)
-            yield self._parse_provider_response_delta(piece)
-        yield self._parse_provider_response_delta((finish_reason, usage))
+            yield delta
+        yield self._parse_provider_response_delta((step.finish_reason, usage))
 
     async def ainvoke_stream(
         self, messages: list[Message], assistant_message: Message, *args: Any, **kwargs: Any
     ) -> AsyncIterator[ModelResponse]:
-        pieces, finish_reason, usage = self._reply(messages)
-        for piece in pieces:
-            if self.delay:
+        step, usage = self._step(messages)
+        for delta in _deltas(step):
+            if self.delay and delta.content:
                 await asyncio.sleep(self.delay)
-            yield self._parse_provider_response_delta(piece)
-        yield self._parse_provider_response_delta((finish_reason, usage))
+            yield delta
+        yield self._parse_provider_response_delta((step.finish_reason, usage))
 
     def _parse_provider_response(self, response: Any, **kwargs: Any) -> ModelResponse:
-        content, finish_reason, usage = response
+        step, usage = response
         return ModelResponse(
             role="assistant",
-            content=content,
+            content="".join(step.pieces) if step.pieces else None,
+            reasoning_content=step.reasoning,
+            tool_calls=step.tool_calls,
             response_usage=usage,
-            provider_data={"finish_reason": finish_reason},
+            provider_data={"finish_reason": step.finish_reason},
         )
 
     def _parse_provider_response_delta(self, response: Any) -> ModelResponse:
-        if isinstance(response, str):
-            return ModelResponse(role="assistant", content=response)
+        """The stream's last delta: why it stopped and what it cost."""
         finish_reason, usage = response
         return ModelResponse(response_usage=usage, provider_data={"finish_reason": finish_reason})
+
+
+def _deltas(step: Step) -> Iterator[ModelResponse]:
+    """A step as stream deltas: the tool calls at once, or the thought then the reply, by word."""
+    if step.tool_calls:
+        yield ModelResponse(role="assistant", tool_calls=step.tool_calls)
+        return
+    if step.reasoning:
+        words = step.reasoning.split(" ")
+        for number, word in enumerate(words):
+            yield ModelResponse(role="assistant", reasoning_content=(" " if number else "") + word)
+    for piece in step.pieces:
+        yield ModelResponse(role="assistant", content=piece)
