@@ -81,6 +81,31 @@ def test_raw_sse_stream_is_well_formed(proxy):
     assert text == "echo: sse\ncontext: sse"
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_agent_calls_its_tool_on_the_offline_models_cue(client, stream):
+    chat = {"X-Session-Id": f"tool-cue-{stream}"}
+    client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "first"}], extra_headers=chat
+    )
+    cue = '/tool get_chat_history {"num_chats": 1}'
+    reply = client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": cue}], extra_headers=chat, stream=stream
+    )
+    text = (
+        "".join(c.choices[0].delta.content or "" for c in reply if c.choices)
+        if stream
+        else reply.choices[0].message.content
+    )
+    lines = text.split("\n")
+    # The chat-history tool really ran, inside the agent, on the stored conversation.
+    assert lines[-1].startswith('tool get_chat_history: [{"id": ')
+    assert "echo: first" in lines[-1]
+    following = client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "next"}], extra_headers=chat
+    )
+    assert following.choices[0].message.content.endswith(f"context: first | {cue} | next")
+
+
 def test_max_tokens_cuts_the_reply_with_finish_reason_length(client):
     reply = client.chat.completions.create(
         model=AGENT, messages=[{"role": "user", "content": "one two three four five"}], max_tokens=3
