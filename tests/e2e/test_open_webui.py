@@ -15,7 +15,7 @@ import pytest
 from agno.db.base import SessionType
 from agno.db.sqlite import SqliteDb
 
-from tests.support.store import stored_user_messages
+from tests.support.store import stored_runs, stored_user_messages
 
 # Plain `pytest` (no playwright installed) skips this file; `make e2e` provides playwright.
 pytest.importorskip("playwright", reason="browser tests run with `make e2e`")
@@ -83,6 +83,10 @@ def wait_stored(proxy, user_id: str, chat: str, expected: list[str]) -> None:
     while (found := stored_user_messages(proxy.db_path, user_id, chat)) != expected:
         assert time.monotonic() < deadline, f"stored {found}, expected {expected}"
         time.sleep(0.2)
+
+
+def stored_runs_of(proxy, user_id: str, chat: str) -> list:
+    return stored_runs(proxy.db_path, user_id, chat)
 
 
 def every_stored_message(proxy) -> list[str]:
@@ -209,3 +213,36 @@ def test_regenerated_answer_is_not_duplicated(page, open_webui, proxy, recorder)
     conversation = ["epsilon draft notes", "zeta bump version", "eta after regenerate"]
     assert wait_for_reply(page, 3, conversation) == conversation
     wait_stored(proxy, open_webui.user_id, chat, conversation)
+
+
+def test_a_thought_shows_as_a_collapsible_and_the_next_turn_sees_the_history_once(
+    page, open_webui, proxy, recorder
+):
+    pick_agent(page)
+    page.click("#chat-input")
+    page.keyboard.type("theta ship it")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("/think weigh the risks first")
+    page.keyboard.press("Enter")
+    first = "theta ship it\n/think weigh the risks first"
+    reply = replies(page).nth(0)
+    expect(reply).to_contain_text("context: theta ship it", timeout=60_000)
+    # Open WebUI renders streamed reasoning_content as its collapsible thought, not as the answer.
+    expect(page.get_by_text(re.compile(r"Thought"))).to_be_visible(timeout=30_000)
+    chat = chat_id(page)
+    wait_stored(proxy, open_webui.user_id, chat, [first])
+    screenshot(page, "open-webui-thought.png")
+
+    send(page, "iota next")
+    reply = replies(page).nth(1)
+    expect(reply).to_contain_text("context: theta ship it", timeout=60_000)
+    message = reply.locator("xpath=ancestor::div[starts-with(@id, 'message-')][1]")
+    expect(message.get_by_role("button", name="Regenerate")).to_be_visible()
+    wait_stored(proxy, open_webui.user_id, chat, [first, "iota next"])
+    # The thought came back inside the history Open WebUI sent, or not; either way the agent saw
+    # each earlier turn once and nothing was superseded.
+    runs = stored_runs_of(proxy, open_webui.user_id, chat)
+    assert [r.status.value for r in runs] == ["COMPLETED", "COMPLETED"]
+    assert reply.inner_text().rstrip().endswith("/think weigh the risks first | iota next")
+    sent_back = turns_of(recorder, chat)[-1].body["messages"]
+    assert [m["role"] for m in sent_back if m["role"] != "system"] == ["user", "assistant", "user"]

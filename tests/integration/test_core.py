@@ -106,6 +106,42 @@ def test_the_agent_calls_its_tool_on_the_offline_models_cue(client, stream):
     assert following.choices[0].message.content.endswith(f"context: first | {cue} | next")
 
 
+def test_thinking_streams_as_reasoning_content_before_the_answer(client):
+    cue = "/think weigh the risks first\nShip it?"
+    stream = client.chat.completions.create(
+        model=AGENT,
+        messages=[{"role": "user", "content": cue}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    chunks = [c for c in stream]
+    deltas = [c.choices[0].delta for c in chunks if c.choices]
+    thought = [getattr(d, "reasoning_content", None) or "" for d in deltas]
+    said = [d.content or "" for d in deltas]
+    assert "".join(thought) == "weigh the risks first"
+    assert "".join(said) == f"echo: {cue}\ncontext: {cue}"
+    first_said = next(i for i, text in enumerate(said) if text)
+    assert all(not text for text in thought[first_said:])  # the thought comes first
+    assert len([t for t in thought if t]) >= 2  # streamed, not buffered
+    finish = [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ]
+    assert finish == ["stop"]
+    usage = [c.usage for c in chunks if c.usage]
+    assert usage and usage[-1].completion_tokens > 0
+    # One id for the whole stream, as OpenAI clients expect.
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_thinking_is_the_messages_reasoning_content_when_not_streaming(client):
+    reply = client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "/think short\nGo"}]
+    )
+    message = reply.choices[0].message
+    assert getattr(message, "reasoning_content", None) == "short"
+    assert message.content == "echo: /think short\nGo\ncontext: /think short\nGo"
+
+
 def test_max_tokens_cuts_the_reply_with_finish_reason_length(client):
     reply = client.chat.completions.create(
         model=AGENT, messages=[{"role": "user", "content": "one two three four five"}], max_tokens=3

@@ -126,3 +126,23 @@ async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue)
             break
         await asyncio.sleep(0.02)
     assert leftover == []
+
+
+def test_agno_content_and_reasoning_events_become_text_and_thoughts():
+    from agno.run.agent import RunContentEvent
+
+    from agentllm.provider.handler import Thought
+
+    translate = AgnoLLM._translate
+    assert translate(RunContentEvent(content="hello"), "agno/x") == "hello"
+    assert translate(RunContentEvent(reasoning_content="hmm"), "agno/x") == Thought("hmm")
+    assert translate(RunContentEvent(content=""), "agno/x") is None
+
+
+def test_a_thought_streams_as_reasoning_content_under_the_runs_stream_id():
+    from agentllm.provider.transformation import reasoning_chunk
+
+    chunk = reasoning_chunk("weigh it", "chatcmpl-run-1")
+    assert chunk.id == "chatcmpl-run-1"
+    assert chunk.choices[0].delta.reasoning_content == "weigh it"
+    assert not chunk.choices[0].delta.content and chunk.choices[0].finish_reason is None

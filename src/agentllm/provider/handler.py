@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -23,7 +24,7 @@ from agno.run.agent import RunOutput
 from agno.run.base import HISTORY_SKIP_STATUSES, RunStatus
 from agno.utils.agent import execute_instructions
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream, Usage
 
 from agentllm import agents
 from agentllm.config import Settings, settings
@@ -46,6 +47,7 @@ from agentllm.provider.transformation import (
     no_final_output,
     not_stored,
     parse_request,
+    reasoning_chunk,
     store_unavailable,
     text_chunk,
     unknown_agent,
@@ -63,6 +65,16 @@ class Finished:
 
     reason: str
     usage: Usage
+
+
+@dataclass(frozen=True)
+class Thought:
+    """A piece of the agent's reasoning, streamed before (or between) its answer's text."""
+
+    text: str
+
+
+Item = str | Thought | Finished
 
 
 @dataclass(frozen=True)
@@ -298,8 +310,8 @@ class AgnoLLM(CustomLLM):
         return finished
 
     @staticmethod
-    def _translate(event: Any, model: str) -> str | Finished | None:
-        """One Agno stream item as reply text, the end of the run, or nothing of interest."""
+    def _translate(event: Any, model: str) -> Item | None:
+        """One Agno stream item as reply text, thinking, the run's end, or nothing of interest."""
         if isinstance(event, RunOutput):
             if event.status == RunStatus.error:
                 raise error_for(None, str(event.content or "the agent run failed"), model)
@@ -309,7 +321,10 @@ class AgnoLLM(CustomLLM):
         kind = getattr(event, "event", None)
         if kind == "RunContent":
             content = getattr(event, "content", None)
-            return content if isinstance(content, str) and content else None
+            if isinstance(content, str) and content:
+                return content
+            reasoning = getattr(event, "reasoning_content", None)
+            return Thought(reasoning) if isinstance(reasoning, str) and reasoning else None
         if kind == "RunError":
             raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
         if kind == "RunCancelled":
@@ -320,7 +335,7 @@ class AgnoLLM(CustomLLM):
 
     # --- async ------------------------------------------------------------------------------
 
-    async def _aevents(self, run: PreparedRun) -> AsyncIterator[str | Finished]:
+    async def _aevents(self, run: PreparedRun) -> AsyncIterator[Item]:
         try:
             async with self._aturn(run) as writes:
                 messages, kwargs = self._plan(run)
@@ -372,7 +387,7 @@ class AgnoLLM(CustomLLM):
         run = self.prepare(model, messages, optional_params, litellm_params)
         return _reply(model_response, run.model, [item async for item in self._aevents(run)])
 
-    def astreaming(  # type: ignore[override,misc]
+    def astreaming(  # type: ignore[override]
         self,
         model: str,
         messages: list,
@@ -390,22 +405,21 @@ class AgnoLLM(CustomLLM):
         headers: Any = None,
         timeout: Any = None,
         client: Any = None,
-    ) -> AsyncIterator[GenericStreamingChunk]:
+    ) -> AsyncIterator[GenericStreamingChunk | ModelResponseStream]:
         # A plain function returning the stream, so a bad request fails before the stream starts.
         run = self.prepare(model, messages, optional_params, litellm_params)
         return self._achunks(run)
 
-    async def _achunks(self, run: PreparedRun) -> AsyncIterator[GenericStreamingChunk]:
+    async def _achunks(
+        self, run: PreparedRun
+    ) -> AsyncIterator[GenericStreamingChunk | ModelResponseStream]:
+        stream_id = f"chatcmpl-{uuid.uuid4()}"
         async for item in self._aevents(run):
-            yield (
-                final_chunk(item.reason, item.usage)
-                if isinstance(item, Finished)
-                else text_chunk(item)
-            )
+            yield _chunk(item, stream_id)
 
     # --- sync -------------------------------------------------------------------------------
 
-    def _events(self, run: PreparedRun) -> Iterator[str | Finished]:
+    def _events(self, run: PreparedRun) -> Iterator[Item]:
         try:
             with self._turn(run) as writes:
                 messages, kwargs = self._plan(run)
@@ -444,7 +458,7 @@ class AgnoLLM(CustomLLM):
         run = self.prepare(model, messages, optional_params, litellm_params)
         return _reply(model_response, run.model, list(self._events(run)))
 
-    def streaming(
+    def streaming(  # type: ignore[override]
         self,
         model: str,
         messages: list,
@@ -462,26 +476,33 @@ class AgnoLLM(CustomLLM):
         headers: Any = None,
         timeout: Any = None,
         client: Any = None,
-    ) -> Iterator[GenericStreamingChunk]:
+    ) -> Iterator[GenericStreamingChunk | ModelResponseStream]:
         run = self.prepare(model, messages, optional_params, litellm_params)
         return self._chunks(run)
 
-    def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk]:
+    def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk | ModelResponseStream]:
+        stream_id = f"chatcmpl-{uuid.uuid4()}"
         for item in self._events(run):
-            yield (
-                final_chunk(item.reason, item.usage)
-                if isinstance(item, Finished)
-                else text_chunk(item)
-            )
+            yield _chunk(item, stream_id)
 
 
-def _reply(response: ModelResponse, model: str, items: list[str | Finished]) -> ModelResponse:
-    """A whole (non-streamed) answer from the run's text pieces and its end (always last)."""
+def _chunk(item: Item, stream_id: str) -> GenericStreamingChunk | ModelResponseStream:
+    """One streamed chunk for a run item."""
+    if isinstance(item, Finished):
+        return final_chunk(item.reason, item.usage)
+    if isinstance(item, Thought):
+        return reasoning_chunk(item.text, stream_id)
+    return text_chunk(item)
+
+
+def _reply(response: ModelResponse, model: str, items: list[Item]) -> ModelResponse:
+    """A whole (non-streamed) answer from the run's pieces and its end (always last)."""
     *pieces, finished = items
     if not isinstance(finished, Finished):
         raise no_final_output(model)
     text = "".join(i for i in pieces if isinstance(i, str))
-    return model_response(response, model, text, finished.reason, finished.usage)
+    thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
+    return model_response(response, model, text, finished.reason, finished.usage, thinking)
 
 
 agno_llm = AgnoLLM()

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import litellm
-from litellm.types.utils import GenericStreamingChunk, ModelResponse, Usage
+from litellm.types.utils import (
+    Delta,
+    GenericStreamingChunk,
+    ModelResponse,
+    ModelResponseStream,
+    StreamingChoices,
+    Usage,
+)
 
 PROVIDER = "agno"
 SYSTEM_ROLES = frozenset({"system", "developer"})
@@ -273,12 +280,30 @@ def final_chunk(reason: str, usage: Usage) -> GenericStreamingChunk:
     )
 
 
+def reasoning_chunk(text: str, stream_id: str) -> ModelResponseStream:
+    """A streamed piece of the agent's thinking (``delta.reasoning_content``, which Open WebUI
+    shows as a thought). LiteLLM passes a custom provider's ``ModelResponseStream`` through;
+    ``GenericStreamingChunk`` has no field for reasoning. LiteLLM takes such a chunk's id as the
+    stream's id from then on, so every thought of one run carries the same ``stream_id``."""
+    return ModelResponseStream(
+        id=stream_id,
+        choices=[StreamingChoices(index=0, delta=Delta(content=None, reasoning_content=text))],
+    )
+
+
 def model_response(
-    response: ModelResponse, model: str, text: str, reason: str, usage: Usage
+    response: ModelResponse,
+    model: str,
+    text: str,
+    reason: str,
+    usage: Usage,
+    reasoning: str | None = None,
 ) -> ModelResponse:
-    """Fill LiteLLM's ``ModelResponse`` with the agent's answer."""
+    """Fill LiteLLM's ``ModelResponse`` with the agent's answer (and its thinking, if any)."""
     choice = response.choices[0]
     choice.message.content = text
+    if reasoning:
+        choice.message.reasoning_content = reasoning
     choice.message.role = "assistant"
     choice.finish_reason = reason  # type: ignore[assignment]
     response.model = model
