@@ -84,6 +84,30 @@ CASES = [
     ("10 KB chat id header", body(), {"X-Session-Id": "c" * 10_000}, 400, "256"),
     ("10 KB chat id in metadata", body(metadata={"session_id": "c" * 10_000}), {}, 400, "256"),
     ("user not a string", body(user={"id": 1}), {}, 400, "user"),
+    # LiteLLM's own message check raises a plain exception (500) for these two.
+    (
+        "content part of an unknown type",
+        user([{"type": "wizard", "text": "hi"}]),
+        {},
+        400,
+        "wizard",
+    ),
+    ("content part without a type", user([{"text": "hi"}]), {}, 400, "type"),
+    # Python's JSON parser gives up past ~1,000 levels (RecursionError).
+    (
+        "json nested 5,000 levels",
+        b'{"model": "x", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        {},
+        400,
+        "nested",
+    ),
+    (
+        "json nested 200 levels",
+        body(metadata=json.loads('{"a":' * 200 + "1" + "}" * 200)),
+        {},
+        400,
+        "nested",
+    ),
 ]
 
 

@@ -128,3 +128,26 @@ def test_reconciliation_shows_the_client_history_exactly_once(stored, history, f
         r.run_id for r in kept
     ]  # superseded is a suffix
     assert sum(len(r.turns) for r in kept) == len(plan.replay)
+
+
+def chat_body(**fields) -> bytes:
+    return json.dumps({"model": "agno/x", **fields}).encode()
+
+
+def test_json_nested_past_the_parsers_limit_or_the_guards_is_refused_not_raised():
+    deep = b'{"model": "x", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert "nested more than 100" in (check_body(deep, chat=True) or "")
+    at_limit = json.loads('{"a":' * 99 + "1" + "}" * 99)  # the body object is the 100th level
+    past_limit = json.loads('{"a":' * 100 + "1" + "}" * 100)
+    messages = [{"role": "user", "content": "hi"}]
+    assert check_body(chat_body(messages=messages, metadata=at_limit), chat=True) is None
+    assert "nested" in (check_body(chat_body(messages=messages, metadata=past_limit), chat=True))
+
+
+def test_user_content_parts_need_a_type_litellm_knows():
+    def parts(*content):
+        return chat_body(messages=[{"role": "user", "content": list(content)}])
+
+    assert check_body(parts({"type": "text", "text": "hi"}), chat=True) is None
+    assert "'wizard'" in (check_body(parts({"type": "wizard"}), chat=True) or "")
+    assert "None" in (check_body(parts({"text": "no type"}), chat=True) or "")

@@ -1,8 +1,10 @@
 """ASGI middleware answering what the stock LiteLLM proxy mishandles before our provider runs.
 
-Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500. The
+Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500, and so
+does a user message with a content part of a type LiteLLM does not know (or without a type). The
 guard reads JSON request bodies once, checks that they are UTF-8 JSON objects within the size
-limit, and answers anything else with an OpenAI-format 400 (or 413) before LiteLLM sees it.
+and nesting limits, and answers anything else with an OpenAI-format 400 (or 413) before LiteLLM
+sees it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from litellm.types.llms.openai import ValidUserMessageContentTypes
+
 log = logging.getLogger("agentllm.guard")
 
 Scope = MutableMapping[str, Any]
@@ -22,6 +26,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# Deeper JSON is refused: Python's parser fails past ~1,000 levels (a 500 from LiteLLM), and
+# copies of the request inside LiteLLM recurse over it. Real requests (tool schemas included)
+# stay far below this; 200 levels still passed through LiteLLM 1.108.7 here.
+MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
 
 
@@ -64,11 +72,32 @@ def check_chat_request(value: dict[str, Any]) -> str | None:
                 return f"{where}.content must not be null for role {role!r}"
         elif isinstance(content, list):
             for part_index, part in enumerate(content):
+                at = f"{where}.content[{part_index}]"
                 if not isinstance(part, dict) or not isinstance(part.get("type", "text"), str):
-                    return f"{where}.content[{part_index}] must be an object with a 'type'"
+                    return f"{at} must be an object with a 'type'"
+                if role == "user" and part.get("type") not in ValidUserMessageContentTypes:
+                    return (
+                        f"{at}.type {part.get('type')!r} is not a content part type; use one of "
+                        f"{', '.join(ValidUserMessageContentTypes)}"
+                    )
         elif not isinstance(content, str):
             return f"{where}.content must be a string or a list of content parts"
     return None
+
+
+def nesting(value: Any) -> int:
+    """How many arrays and objects deep ``value`` goes (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def check_body(body: bytes, chat: bool = False) -> str | None:
@@ -77,10 +106,15 @@ def check_body(body: bytes, chat: bool = False) -> str | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return f"request body is not valid UTF-8 (byte {exc.start})"
+    too_deep = f"request body is nested more than {MAX_NESTING} levels deep"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    except RecursionError:
+        return too_deep
+    if nesting(value) > MAX_NESTING:
+        return too_deep
     if not isinstance(value, dict):
         return f"request body must be a JSON object, not a JSON {type(value).__name__}"
     return check_chat_request(value) if chat else None
