@@ -80,6 +80,13 @@ CASES = [
     ("n greater than one", body(n=3), {}, 400, "'n'"),
     ("stream not a boolean", body(stream="yes"), {}, 400, "stream"),
     ("metadata not an object", body(metadata="chat-1"), {}, 400, "metadata"),
+    (
+        "response_format a list (found by fuzzing)",
+        body(response_format=[]),
+        {},
+        400,
+        "response_format",
+    ),
     ("stop not strings", body(stop=[1, 2]), {}, 400, "stop"),
     ("10 KB chat id header", body(), {"X-Session-Id": "c" * 10_000}, 400, "256"),
     ("10 KB chat id in metadata", body(metadata={"session_id": "c" * 10_000}), {}, 400, "256"),

@@ -53,9 +53,9 @@ def check_chat_request(value: dict[str, Any]) -> str | None:
     model = value.get("model")
     if not isinstance(model, str) or not model.strip():
         return "'model' is required and must be a non-empty string"
-    metadata = value.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        return "'metadata' must be an object"
+    for name in ("metadata", "response_format"):
+        if value.get(name) is not None and not isinstance(value[name], dict):
+            return f"{name!r} must be an object"
     messages = value.get("messages")
     if not isinstance(messages, list) or not messages:
         return "'messages' must be a non-empty list of messages"
@@ -66,6 +66,14 @@ def check_chat_request(value: dict[str, Any]) -> str | None:
         role = message.get("role")
         if not isinstance(role, str) or not role:
             return f"{where}.role is required and must be a string"
+        tool_calls = message.get("tool_calls")
+        if tool_calls is not None and not (
+            isinstance(tool_calls, list) and all(isinstance(c, dict) for c in tool_calls)
+        ):
+            return f"{where}.tool_calls must be a list of objects"
+        for name in ("name", "tool_call_id"):
+            if message.get(name) is not None and not isinstance(message[name], str):
+                return f"{where}.{name} must be a string"
         content = message.get("content")
         if content is None:
             if role in ("user", "system", "developer"):
