@@ -161,25 +161,26 @@ class Chat:
         return self.ask_with_history([{"role": "user", "content": text}])
 
     def ask_with_history(self, messages: list[dict[str, str]]) -> str:
-        reply = asyncio.run(
-            self.handler.acompletion(
-                model="release-manager",
-                messages=messages,
-                api_base="",
-                custom_prompt_dict={},
-                model_response=ModelResponse(),
-                print_verbose=print,
-                encoding=None,
-                api_key=None,
-                logging_obj=None,
-                optional_params={},
-                litellm_params={
-                    "metadata": {
-                        "headers": {"x-session-id": "c1"},
-                        "user_api_key_end_user_id": "ada",
-                    }
-                },
-            )
+        return asyncio.run(self.aask(messages))
+
+    async def aask(self, messages: list[dict[str, str]]) -> str:
+        reply = await self.handler.acompletion(
+            model="release-manager",
+            messages=messages,
+            api_base="",
+            custom_prompt_dict={},
+            model_response=ModelResponse(),
+            print_verbose=print,
+            encoding=None,
+            api_key=None,
+            logging_obj=None,
+            optional_params={},
+            litellm_params={
+                "metadata": {
+                    "headers": {"x-session-id": "c1"},
+                    "user_api_key_end_user_id": "ada",
+                }
+            },
         )
         return reply.choices[0].message.content
 
@@ -227,6 +228,22 @@ def test_a_turn_reads_its_conversation_from_the_database_once(chat):
         [*history, {"role": "assistant", "content": second}, {"role": "user", "content": "gamma"}]
     )
     assert len(reads) == 2
+
+
+def test_a_turn_waits_for_its_conversation_and_gives_up_with_429_at_the_time_limit(
+    chat, monkeypatch
+):
+    monkeypatch.setenv("AGENTLLM_REQUEST_TIMEOUT", "0.3")
+    chat.ask("first")
+    db = chat.handler.agents.get("release-manager", ModelParams(), True).db
+
+    async def while_another_turn_holds_it() -> None:
+        async with db.aturn(chat.session_id, timeout=5):
+            with pytest.raises(litellm.RateLimitError, match="another turn of this conversation"):
+                await chat.aask([{"role": "user", "content": "second"}])
+
+    asyncio.run(while_another_turn_holds_it())
+    assert chat.ask("third").endswith("context: first | third")  # free again, nothing stored
 
 
 def test_a_reply_ends_only_after_its_turn_is_on_disk(chat):
