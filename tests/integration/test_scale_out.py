@@ -142,6 +142,38 @@ def test_eight_clients_sharing_conversations_over_two_proxies_lose_and_repeat_no
         assert stored == expected  # each message exactly once, none missing
 
 
+def test_a_client_that_disconnects_mid_stream_leaves_the_conversation_free(cluster, tmp_path):
+    """Open WebUI's stop button: the turn is cancelled, and its advisory lock must go with it."""
+    env = {"AGENTLLM_ECHO_DELAY": "0.05", "AGENTLLM_REQUEST_TIMEOUT": "8"}
+    first = pg_proxy(tmp_path / "first", cluster, **env)
+    second = pg_proxy(tmp_path / "second", cluster, **env)
+    try:
+        chat = uuid.uuid4().hex
+        for proxy in (first, second, first):
+            body = {
+                "model": AGENT,
+                "stream": True,
+                "messages": [{"role": "user", "content": " ".join(["word"] * 40)}],
+            }
+            headers = {"Authorization": f"Bearer {proxy.key}", "X-Session-Id": chat}
+            with (
+                httpx.Client(timeout=30) as http,
+                http.stream(
+                    "POST", f"{proxy.base_url}/chat/completions", json=body, headers=headers
+                ) as response,
+            ):
+                lines = response.iter_lines()
+                assert any(line.startswith("data: ") for line in (next(lines) for _ in range(4)))
+            # Gone mid-stream (the reply takes ~4 s). The next turn, on either proxy, gets the
+            # conversation at once, not a 429 after the 8 s time limit.
+            for other in (first, second):
+                reply = ask(other, chat, "after")
+                assert reply.status == 200, reply.text
+    finally:
+        stop_proxy(first)
+        stop_proxy(second)
+
+
 def test_postgres_restart_answers_503_while_down_then_serves_without_a_proxy_restart(cluster, pair):
     chat = uuid.uuid4().hex
     assert ask(pair[0], chat, "before").status == 200
