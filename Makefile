@@ -38,7 +38,7 @@ lint: install
 format: install
 	$(NOX) -s format
 
-# About 8 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
+# About 13 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
 bench: install
 	$(NOX) -s bench
 
