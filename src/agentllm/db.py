@@ -35,14 +35,14 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
     except ArgumentError:
         parsed = None
+    if parsed is not None and parsed.drivername == "postgres":  # Heroku-style postgres://
+        parsed = parsed.set(drivername="postgresql")
     if parsed is None or parsed.get_backend_name() not in ("sqlite", "postgresql"):
         scheme = url.split(":", 1)[0]
         raise DatabaseConfigError(
             "AGENTLLM_DB_URL must start with sqlite:/// or postgresql:// "
             f"(got a URL starting with {scheme!r})"
         )
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgres":
-        parsed = parsed.set(drivername="postgresql")
     return parsed
 
 

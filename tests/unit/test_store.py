@@ -355,3 +355,32 @@ def test_chat_history_tool_returns_the_stored_conversation(tmp_path):
 def test_chat_history_tool_shows_the_model_only_num_chats():
     schema = Function.from_callable(get_chat_history).parameters
     assert list(schema["properties"]) == ["num_chats"]
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://ada:secret@db.example:5432/agents",
+            "PostgreSQL at postgresql://db.example:5432/agents",
+        ),
+        ("postgres://ada:secret@db.example/agents", "PostgreSQL at postgresql://db.example/agents"),
+        (
+            "postgresql+psycopg://ada:secret@db.example/agents",
+            "PostgreSQL at postgresql://db.example/agents",
+        ),
+        ("sqlite:///tmp/agno_sessions.db", "SQLite at tmp/agno_sessions.db"),
+    ],
+)
+def test_database_urls_are_understood_and_shown_without_credentials(url, shown):
+    from agentllm.db import describe
+
+    assert describe(url) == shown
+    assert "secret" not in shown and "ada" not in shown
+
+
+def test_a_url_of_another_database_is_a_clear_configuration_error():
+    from agentllm.db import DatabaseConfigError, parse_url
+
+    with pytest.raises(DatabaseConfigError, match="sqlite:/// or postgresql://"):
+        parse_url("mysql://ada@db/agents")
