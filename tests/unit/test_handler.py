@@ -131,9 +131,9 @@ async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue)
 def test_agno_content_and_reasoning_events_become_text_and_thoughts():
     from agno.run.agent import RunContentEvent
 
-    from agentllm.provider.handler import Thought
+    from agentllm.provider.transformation import Thought, run_item
 
-    translate = AgnoLLM._translate
+    translate = run_item
     assert translate(RunContentEvent(content="hello"), "agno/x") == "hello"
     assert translate(RunContentEvent(reasoning_content="hmm"), "agno/x") == Thought("hmm")
     assert translate(RunContentEvent(content=""), "agno/x") is None

@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import litellm
 from agno.agent import Agent
 from agno.db.base import SessionType
 from agno.models.message import Message
@@ -24,7 +23,7 @@ from agno.run.agent import RunOutput
 from agno.run.base import HISTORY_SKIP_STATUSES, RunStatus
 from agno.utils.agent import execute_instructions
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream, Usage
+from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream
 
 from agentllm import agents
 from agentllm.config import Settings, settings
@@ -34,47 +33,27 @@ from agentllm.provider.identity import RequestIdentity, parse_identity
 from agentllm.provider.transformation import (
     AgentTimeout,
     ChatRequest,
+    Finished,
+    Item,
     ModelParams,
     RequestError,
     Turn,
     bad_request,
     conversation_busy,
-    error_for,
-    final_chunk,
-    finish_reason,
     is_database_unavailable,
-    model_response,
     no_final_output,
     not_stored,
     parse_request,
-    reasoning_chunk,
+    run_item,
     store_unavailable,
-    text_chunk,
+    stream_chunk,
     unknown_agent,
-    usage_from_metrics,
+    whole_reply,
 )
 from agentllm.store import ConversationStore, TurnWrites
 
 # Run metadata key under which the request's own system messages reach the agent's instructions.
 REQUEST_SYSTEM_KEY = "agentllm_request_system"
-
-
-@dataclass(frozen=True)
-class Finished:
-    """The end of a run: why it stopped and what it cost."""
-
-    reason: str
-    usage: Usage
-
-
-@dataclass(frozen=True)
-class Thought:
-    """A piece of the agent's reasoning, streamed before (or between) its answer's text."""
-
-    text: str
-
-
-Item = str | Thought | Finished
 
 
 @dataclass(frozen=True)
@@ -309,30 +288,6 @@ class AgnoLLM(CustomLLM):
             raise not_stored(run.model)
         return finished
 
-    @staticmethod
-    def _translate(event: Any, model: str) -> Item | None:
-        """One Agno stream item as reply text, thinking, the run's end, or nothing of interest."""
-        if isinstance(event, RunOutput):
-            if event.status == RunStatus.error:
-                raise error_for(None, str(event.content or "the agent run failed"), model)
-            return Finished(
-                finish_reason(event.model_provider_data), usage_from_metrics(event.metrics)
-            )
-        kind = getattr(event, "event", None)
-        if kind == "RunContent":
-            content = getattr(event, "content", None)
-            if isinstance(content, str) and content:
-                return content
-            reasoning = getattr(event, "reasoning_content", None)
-            return Thought(reasoning) if isinstance(reasoning, str) and reasoning else None
-        if kind == "RunError":
-            raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
-        if kind == "RunCancelled":
-            raise litellm.APIConnectionError(
-                message=f"agent {model!r} run was cancelled", llm_provider="agno", model=model
-            )
-        return None
-
     # --- async ------------------------------------------------------------------------------
 
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[Item]:
@@ -344,7 +299,7 @@ class AgnoLLM(CustomLLM):
                     async with asyncio.timeout(run.timeout):
                         finished = None
                         async for event in stream:
-                            item = self._translate(event, run.model)
+                            item = run_item(event, run.model)
                             if isinstance(item, Finished):
                                 finished = item  # Agno's last event: its stream ends here
                             elif item is not None:
@@ -385,7 +340,7 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        return _reply(model_response, run.model, [item async for item in self._aevents(run)])
+        return whole_reply(model_response, run.model, [item async for item in self._aevents(run)])
 
     def astreaming(  # type: ignore[override]
         self,
@@ -415,7 +370,7 @@ class AgnoLLM(CustomLLM):
     ) -> AsyncIterator[GenericStreamingChunk | ModelResponseStream]:
         stream_id = f"chatcmpl-{uuid.uuid4()}"
         async for item in self._aevents(run):
-            yield _chunk(item, stream_id)
+            yield stream_chunk(item, stream_id)
 
     # --- sync -------------------------------------------------------------------------------
 
@@ -425,7 +380,7 @@ class AgnoLLM(CustomLLM):
                 messages, kwargs = self._plan(run)
                 finished = None
                 for event in run.agent.run(messages, **kwargs):
-                    item = self._translate(event, run.model)
+                    item = run_item(event, run.model)
                     if isinstance(item, Finished):
                         finished = item
                     elif item is not None:
@@ -456,7 +411,7 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        return _reply(model_response, run.model, list(self._events(run)))
+        return whole_reply(model_response, run.model, list(self._events(run)))
 
     def streaming(  # type: ignore[override]
         self,
@@ -483,26 +438,7 @@ class AgnoLLM(CustomLLM):
     def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk | ModelResponseStream]:
         stream_id = f"chatcmpl-{uuid.uuid4()}"
         for item in self._events(run):
-            yield _chunk(item, stream_id)
-
-
-def _chunk(item: Item, stream_id: str) -> GenericStreamingChunk | ModelResponseStream:
-    """One streamed chunk for a run item."""
-    if isinstance(item, Finished):
-        return final_chunk(item.reason, item.usage)
-    if isinstance(item, Thought):
-        return reasoning_chunk(item.text, stream_id)
-    return text_chunk(item)
-
-
-def _reply(response: ModelResponse, model: str, items: list[Item]) -> ModelResponse:
-    """A whole (non-streamed) answer from the run's pieces and its end (always last)."""
-    *pieces, finished = items
-    if not isinstance(finished, Finished):
-        raise no_final_output(model)
-    text = "".join(i for i in pieces if isinstance(i, str))
-    thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
-    return model_response(response, model, text, finished.reason, finished.usage, thinking)
+            yield stream_chunk(item, stream_id)
 
 
 agno_llm = AgnoLLM()

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import litellm
+from agno.run.agent import RunOutput
+from agno.run.base import RunStatus
 from litellm.types.utils import (
     Delta,
     GenericStreamingChunk,
@@ -310,6 +312,69 @@ def model_response(
     response.created = int(time.time())
     response.usage = usage  # type: ignore[attr-defined]
     return response
+
+
+# --- Agno's run -> LiteLLM's reply ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The end of a run: why it stopped and what it cost."""
+
+    reason: str
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class Thought:
+    """A piece of the agent's reasoning, streamed before (or between) its answer's text."""
+
+    text: str
+
+
+# What a run yields, as the handler sees it: reply text, thinking, or the run's end (last).
+Item = str | Thought | Finished
+
+
+def run_item(event: Any, model: str) -> Item | None:
+    """One Agno stream item as reply text, thinking, the run's end, or nothing of interest."""
+    if isinstance(event, RunOutput):
+        if event.status == RunStatus.error:
+            raise error_for(None, str(event.content or "the agent run failed"), model)
+        return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
+    kind = getattr(event, "event", None)
+    if kind == "RunContent":
+        content = getattr(event, "content", None)
+        if isinstance(content, str) and content:
+            return content
+        reasoning = getattr(event, "reasoning_content", None)
+        return Thought(reasoning) if isinstance(reasoning, str) and reasoning else None
+    if kind == "RunError":
+        raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
+    if kind == "RunCancelled":
+        raise litellm.APIConnectionError(
+            message=f"agent {model!r} run was cancelled", llm_provider=PROVIDER, model=model
+        )
+    return None
+
+
+def stream_chunk(item: Item, stream_id: str) -> GenericStreamingChunk | ModelResponseStream:
+    """One streamed chunk for a run item."""
+    if isinstance(item, Finished):
+        return final_chunk(item.reason, item.usage)
+    if isinstance(item, Thought):
+        return reasoning_chunk(item.text, stream_id)
+    return text_chunk(item)
+
+
+def whole_reply(response: ModelResponse, model: str, items: list[Item]) -> ModelResponse:
+    """A whole (non-streamed) answer from the run's items; the run's end is always last."""
+    *pieces, finished = items
+    if not isinstance(finished, Finished):
+        raise no_final_output(model)
+    text = "".join(i for i in pieces if isinstance(i, str))
+    thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
+    return model_response(response, model, text, finished.reason, finished.usage, thinking)
 
 
 # --- failures ---------------------------------------------------------------------------------
