@@ -8,6 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from agentllm.provider.tool_calls import DISPLAY_SETTINGS
+
 DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
 DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
@@ -76,10 +78,18 @@ class Settings:
     trust_openwebui_headers: bool
     echo_delay: float = 0.0
     workers: int = 1
+    tool_display: str = "auto"
 
     @property
     def uses_offline_model(self) -> bool:
         return self.agent_model == OFFLINE_MODEL
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
 
 
 def settings() -> Settings:
@@ -114,4 +124,5 @@ def settings() -> Settings:
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
         workers=_whole_number("WORKERS", 1),
+        tool_display=_choice("AGENTLLM_TOOL_DISPLAY", "auto", DISPLAY_SETTINGS),
     )

@@ -61,3 +61,11 @@ def test_the_store_is_read_only_when_the_client_sent_history_or_always_sends_it(
     assert not needs_stored_runs(())
     assert needs_stored_runs((), full_history=True)
     assert needs_stored_runs((U1, A1))
+
+
+def test_a_reply_differing_only_in_line_breaks_is_the_same_reply():
+    # A reply that ran a tool comes back with the tool's block taken out: the text around it
+    # is the same words, though not the same line breaks.
+    stored = StoredRun("r1", (U1, Turn("assistant", "Let me check.\nThe answer is 3.")))
+    sent = (U1, Turn("assistant", "Let me check.\n\n\n\nThe answer is 3."))
+    assert reconcile([stored], sent).superseded == ()

@@ -146,3 +146,44 @@ def test_a_thought_streams_as_reasoning_content_under_the_runs_stream_id():
     assert chunk.id == "chatcmpl-run-1"
     assert chunk.choices[0].delta.reasoning_content == "weigh it"
     assert not chunk.choices[0].delta.content and chunk.choices[0].finish_reason is None
+
+
+def test_agno_tool_events_become_started_and_finished_tool_calls():
+    from agno.models.response import ToolExecution
+    from agno.run.agent import ToolCallCompletedEvent, ToolCallStartedEvent
+
+    from agentllm.provider.tool_calls import ToolCall
+    from agentllm.provider.transformation import run_item
+
+    tool = ToolExecution(tool_call_id="c1", tool_name="add", tool_args={"a": 1})
+    assert run_item(ToolCallStartedEvent(tool=tool), "agno/x") == ToolCall(
+        id="c1", name="add", arguments={"a": 1}
+    )
+    tool.result, tool.tool_call_error = "boom", True
+    assert run_item(ToolCallCompletedEvent(tool=tool, content="add() completed"), "agno/x") == (
+        ToolCall(id="c1", name="add", arguments={"a": 1}, result="boom", done=True, failed=True)
+    )
+
+
+def test_a_runs_assistant_messages_around_its_tool_calls_are_one_turn():
+    from agno.models.message import Message
+    from agno.run.agent import RunOutput
+    from agno.run.base import RunStatus
+
+    from agentllm.provider.conversation import StoredRun
+    from agentllm.provider.handler import completed_turns
+    from agentllm.provider.transformation import Turn
+
+    run = RunOutput(
+        run_id="r1",
+        status=RunStatus.completed,
+        messages=[
+            Message(role="user", content="/tool add {}"),
+            Message(role="assistant", content="Let me add.", tool_calls=[{"id": "c1"}]),
+            Message(role="tool", content="3", tool_call_id="c1"),
+            Message(role="assistant", content="It is 3."),
+        ],
+    )
+    assert completed_turns([run]) == [
+        StoredRun("r1", (Turn("user", "/tool add {}"), Turn("assistant", "Let me add.\nIt is 3.")))
+    ]

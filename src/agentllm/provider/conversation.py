@@ -36,7 +36,9 @@ class Plan:
 
 
 def _same(a: Turn, b: Turn) -> bool:
-    return a.role == b.role and a.content.strip() == b.content.strip()
+    """Same role and words: whitespace is not an edit (clients re-render line breaks, and a reply
+    whose shown tool calls were taken out keeps the blank lines around them)."""
+    return a.role == b.role and a.content.split() == b.content.split()
 
 
 def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool:

@@ -30,6 +30,7 @@ from agentllm.config import Settings, settings
 from agentllm.locks import LocalLocks, LockTimeout
 from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
 from agentllm.provider.identity import RequestIdentity, parse_identity
+from agentllm.provider.tool_calls import Display, ToolView, display_for
 from agentllm.provider.transformation import (
     AgentTimeout,
     ChatRequest,
@@ -65,6 +66,8 @@ class PreparedRun:
     agent: Agent
     model: str
     timeout: float
+    # How the tools the agent runs are shown in its reply.
+    display: Display = "off"
 
     @property
     def session_id(self) -> str | None:
@@ -143,15 +146,17 @@ def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
     for run in runs:
         if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
             continue
-        turns = tuple(
-            Turn("user" if m.role == "user" else "assistant", m.get_content_string())
-            for m in run.messages or []
-            if m.role in ("user", "assistant")
-            and not m.from_history
-            and not m.temporary
-            and m.get_content_string()
-        )
-        found.append(StoredRun(run_id=str(run.run_id), turns=turns))
+        turns: list[Turn] = []
+        for m in run.messages or []:
+            text = m.get_content_string()
+            if m.role not in ("user", "assistant") or m.from_history or m.temporary or not text:
+                continue
+            if m.role == "assistant" and turns and turns[-1].role == "assistant":
+                # The text before and after the run's tool calls: one reply to the client.
+                turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}")
+            else:
+                turns.append(Turn("user" if m.role == "user" else "assistant", text))
+        found.append(StoredRun(run_id=str(run.run_id), turns=tuple(turns)))
     return found
 
 
@@ -219,6 +224,7 @@ class AgnoLLM(CustomLLM):
             agent=self.agents.get(request.agent, request.params, stateful),
             model=f"agno/{request.agent}",
             timeout=spec.timeout or self.config.request_timeout,
+            display=display_for(self.config.tool_display, identity.open_webui),
         )
 
     def _plan(self, run: PreparedRun) -> tuple[list[Message], dict[str, Any]]:
@@ -238,6 +244,8 @@ class AgnoLLM(CustomLLM):
             mark_superseded(run.agent, session_id, user_id, runs, plan.superseded)
         kwargs: dict[str, Any] = {
             "stream": True,
+            # Tool calls arrive as events only with stream_events (so do Agno's step events).
+            "stream_events": True,
             "yield_run_output": True,
             "user_id": run.identity.user_id,
             "add_history_to_context": plan.use_stored_history,
@@ -340,7 +348,8 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        return whole_reply(model_response, run.model, [item async for item in self._aevents(run)])
+        items = [item async for item in self._aevents(run)]
+        return whole_reply(model_response, run.model, items, ToolView(run.display))
 
     def astreaming(  # type: ignore[override]
         self,
@@ -368,9 +377,10 @@ class AgnoLLM(CustomLLM):
     async def _achunks(
         self, run: PreparedRun
     ) -> AsyncIterator[GenericStreamingChunk | ModelResponseStream]:
-        stream_id = f"chatcmpl-{uuid.uuid4()}"
+        stream_id, view = f"chatcmpl-{uuid.uuid4()}", ToolView(run.display)
         async for item in self._aevents(run):
-            yield stream_chunk(item, stream_id)
+            if (chunk := stream_chunk(item, stream_id, view)) is not None:
+                yield chunk
 
     # --- sync -------------------------------------------------------------------------------
 
@@ -411,7 +421,8 @@ class AgnoLLM(CustomLLM):
         client: Any = None,
     ) -> ModelResponse:
         run = self.prepare(model, messages, optional_params, litellm_params)
-        return whole_reply(model_response, run.model, list(self._events(run)))
+        items = list(self._events(run))
+        return whole_reply(model_response, run.model, items, ToolView(run.display))
 
     def streaming(  # type: ignore[override]
         self,
@@ -436,9 +447,10 @@ class AgnoLLM(CustomLLM):
         return self._chunks(run)
 
     def _chunks(self, run: PreparedRun) -> Iterator[GenericStreamingChunk | ModelResponseStream]:
-        stream_id = f"chatcmpl-{uuid.uuid4()}"
+        stream_id, view = f"chatcmpl-{uuid.uuid4()}", ToolView(run.display)
         for item in self._events(run):
-            yield stream_chunk(item, stream_id)
+            if (chunk := stream_chunk(item, stream_id, view)) is not None:
+                yield chunk
 
 
 agno_llm = AgnoLLM()

@@ -30,6 +30,8 @@ class RequestIdentity:
     # earlier messages is a conversation that starts over (an edited first message), not a
     # "continue from the store" request.
     sends_full_history: bool = False
+    # The request came from Open WebUI (its user or chat header, when those are trusted).
+    open_webui: bool = False
 
     def session_id_for(self, agent: str) -> str | None:
         """The Agno session id of this chat with ``agent``, namespaced by user.
@@ -115,4 +117,6 @@ def parse_identity(
         user_id=user_id or ANONYMOUS,
         chat_id=chat_id,
         sends_full_history=chat_source == chat_candidates[0][1],
+        open_webui=trust_openwebui_headers
+        and (CHAT_ID_HEADER in headers or USER_ID_HEADER in headers),
     )

@@ -26,6 +26,8 @@ from litellm.types.utils import (
     Usage,
 )
 
+from agentllm.provider.tool_calls import ToolCall, ToolView, strip_tool_calls
+
 PROVIDER = "agno"
 SYSTEM_ROLES = frozenset({"system", "developer"})
 TASK_PREFIX = "### Task:"
@@ -151,8 +153,9 @@ def parse_messages(messages: Any) -> tuple[tuple[str, ...], tuple[Turn, ...], st
             turns.append(Turn("user", content_text(message.get("content"), where)))
         elif role == "assistant":
             content = message.get("content")
-            # An assistant message may carry only tool calls; its text is then empty.
-            text = "" if content is None else content_text(content, where)
+            # An assistant message may carry only tool calls; its text is then empty. Tool calls
+            # we showed in an earlier reply come back in it: they are not the agent's words.
+            text = "" if content is None else strip_tool_calls(content_text(content, where))
             if text:
                 turns.append(Turn("assistant", text))
         elif role is None:
@@ -332,12 +335,32 @@ class Thought:
     text: str
 
 
-# What a run yields, as the handler sees it: reply text, thinking, or the run's end (last).
-Item = str | Thought | Finished
+# What a run yields, as the handler sees it: reply text, thinking, a tool call that started or
+# finished, or the run's end (last).
+Item = str | Thought | ToolCall | Finished
+
+
+def tool_call(event: Any) -> ToolCall | None:
+    """Agno's ``ToolCallStarted``/``ToolCallCompleted`` event as a ``ToolCall``."""
+    tool = getattr(event, "tool", None)
+    if tool is None:
+        return None
+    done = event.event == "ToolCallCompleted"
+    result = tool.result
+    return ToolCall(
+        id=str(tool.tool_call_id or ""),
+        name=str(tool.tool_name or "tool"),
+        arguments=dict(tool.tool_args or {}),
+        result=str(result) if done and result is not None else None,
+        done=done,
+        failed=bool(tool.tool_call_error),
+    )
 
 
 def run_item(event: Any, model: str) -> Item | None:
-    """One Agno stream item as reply text, thinking, the run's end, or nothing of interest."""
+    """One Agno stream item as reply text, thinking, a tool call, the run's end, or nothing of
+    interest (a failed tool call arrives both as completed and as ``ToolCallError``: the first
+    is enough)."""
     if isinstance(event, RunOutput):
         if event.status == RunStatus.error:
             raise error_for(None, str(event.content or "the agent run failed"), model)
@@ -349,6 +372,8 @@ def run_item(event: Any, model: str) -> Item | None:
             return content
         reasoning = getattr(event, "reasoning_content", None)
         return Thought(reasoning) if isinstance(reasoning, str) and reasoning else None
+    if kind in ("ToolCallStarted", "ToolCallCompleted"):
+        return tool_call(event)
     if kind == "RunError":
         raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
     if kind == "RunCancelled":
@@ -358,21 +383,29 @@ def run_item(event: Any, model: str) -> Item | None:
     return None
 
 
-def stream_chunk(item: Item, stream_id: str) -> GenericStreamingChunk | ModelResponseStream:
-    """One streamed chunk for a run item."""
+def stream_chunk(
+    item: Item, stream_id: str, view: ToolView
+) -> GenericStreamingChunk | ModelResponseStream | None:
+    """One streamed chunk for a run item (None: nothing to show), tool calls in ``view``'s form."""
     if isinstance(item, Finished):
         return final_chunk(item.reason, item.usage)
     if isinstance(item, Thought):
         return reasoning_chunk(item.text, stream_id)
-    return text_chunk(item)
+    text = view.show(item)
+    return text_chunk(text) if text else None
 
 
-def whole_reply(response: ModelResponse, model: str, items: list[Item]) -> ModelResponse:
-    """A whole (non-streamed) answer from the run's items; the run's end is always last."""
+def whole_reply(
+    response: ModelResponse, model: str, items: list[Item], view: ToolView
+) -> ModelResponse:
+    """A whole (non-streamed) answer from the run's items; the run's end is always last. Its
+    content shows the finished tool calls in ``view``'s form (a started one says nothing new)."""
     *pieces, finished = items
     if not isinstance(finished, Finished):
         raise no_final_output(model)
-    text = "".join(i for i in pieces if isinstance(i, str))
+    text = "".join(
+        view.show(i) for i in pieces if isinstance(i, str) or (isinstance(i, ToolCall) and i.done)
+    )
     thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
     return model_response(response, model, text, finished.reason, finished.usage, thinking)
 
