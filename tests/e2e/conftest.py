@@ -128,6 +128,9 @@ def chromium_path() -> str:
     return found
 
 
+EMAIL, PASSWORD = "alice@example.com", "e2e-Passw0rd!"
+
+
 @pytest.fixture(scope="session")
 def proxy(tmp_path_factory) -> Iterator[Proxy]:
     running = start_proxy(tmp_path_factory.mktemp("proxy"))
@@ -150,7 +153,7 @@ def open_webui(proxy, recorder, tmp_path_factory) -> Iterator[OpenWebUI]:
         # The first account on a fresh Open WebUI becomes its admin.
         reply = httpx.post(
             f"{ui.url}/api/v1/auths/signup",
-            json={"name": "Alice", "email": "alice@example.com", "password": "e2e-Passw0rd!"},
+            json={"name": "Alice", "email": EMAIL, "password": PASSWORD},
             timeout=60,
         )
         reply.raise_for_status()
@@ -185,15 +188,20 @@ def page(browser, open_webui):
     tab.evaluate("token => { localStorage.token = token }", open_webui.token)
     # Not "networkidle": Open WebUI keeps a socket.io connection open, so it never settles.
     tab.goto(f"{open_webui.url}/", wait_until="domcontentloaded")
+    # Now and then (on a busy machine) the app drops the stored token and shows its sign-in form
+    # instead of the chat: then sign in as a user would.
+    chat_input, sign_in = tab.locator("#chat-input"), tab.get_by_role("button", name="Sign in")
     try:
-        tab.wait_for_selector("#chat-input", timeout=30_000)
+        chat_input.or_(sign_in).first.wait_for(timeout=60_000)
     except PlaywrightTimeout:
-        # Seen once in CI: the app never showed the chat input after the first load (the page
-        # is kept in tmp/e2e/screenshots). One reload, then the test's own timeouts apply.
         SETUP_FAILURES.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SETUP_FAILURES / f"page-setup-{time.monotonic_ns()}.png"))
-        tab.reload(wait_until="domcontentloaded")
-        tab.wait_for_selector("#chat-input")
+        raise
+    if not chat_input.is_visible():
+        tab.get_by_placeholder("Enter Your Email").fill(EMAIL)
+        tab.get_by_placeholder("Enter Your Password").fill(PASSWORD)
+        sign_in.click()
+        chat_input.wait_for()
     dismiss = tab.get_by_role("button", name="Okay, Let's Go!")
     # The release-notes dialog shows only on an account's first visit.
     with contextlib.suppress(Exception):

@@ -246,3 +246,44 @@ def test_a_thought_shows_as_a_collapsible_and_the_next_turn_sees_the_history_onc
     assert reply.inner_text().rstrip().endswith("/think weigh the risks first | iota next")
     sent_back = turns_of(recorder, chat)[-1].body["messages"]
     assert [m["role"] for m in sent_back if m["role"] != "system"] == ["user", "assistant", "user"]
+
+
+def test_a_tool_call_shows_as_open_webuis_tool_call_and_the_next_turn_reconciles(
+    page, open_webui, proxy, recorder
+):
+    pick_agent(page)
+    page.click("#chat-input")
+    page.keyboard.type("kappa what did we discuss?")
+    page.keyboard.press("Shift+Enter")
+    # Typed key by key, the rich-text input would turn the quotes into typographic ones.
+    page.keyboard.insert_text('/tool get_chat_history {"num_chats": 1}')
+    page.keyboard.press("Enter")
+    first = 'kappa what did we discuss?\n/tool get_chat_history {"num_chats": 1}'
+    reply = replies(page).nth(0)
+    expect(reply).to_contain_text("tool get_chat_history: []", timeout=60_000)
+    # Open WebUI renders the finished call as its own tool call (name, arguments, result).
+    call = page.get_by_text("View Result from get_chat_history")
+    expect(call).to_be_visible(timeout=30_000)
+    # Above it, the line that showed the call starting (with a spinner while it streamed).
+    expect(page.get_by_text("Calling get_chat_history", exact=True)).to_be_visible()
+    chat = chat_id(page)
+    wait_stored(proxy, open_webui.user_id, chat, [first])
+    call.click()  # opened, it lists the arguments as Input and the result as Output
+    expect(page.get_by_text("Input", exact=True)).to_be_visible()
+    expect(page.get_by_text("Output", exact=True)).to_be_visible()
+    screenshot(page, "open-webui-tool-call.png")
+
+    send(page, "lambda and now?")
+    reply = replies(page).nth(1)
+    expect(reply).to_contain_text("context: kappa what did we discuss?", timeout=60_000)
+    message = reply.locator("xpath=ancestor::div[starts-with(@id, 'message-')][1]")
+    expect(message.get_by_role("button", name="Regenerate")).to_be_visible()
+    wait_stored(proxy, open_webui.user_id, chat, [first, "lambda and now?"])
+    assert reply.inner_text().rstrip().endswith('{"num_chats": 1} | lambda and now?')
+    # Open WebUI sent the first reply back with the tool call in it; it was recognised as the
+    # stored reply, so nothing was superseded or stored twice.
+    sent_back = turns_of(recorder, chat)[-1].body["messages"]
+    [earlier] = [m for m in sent_back if m["role"] == "assistant"]
+    assert 'type="tool_calls"' in earlier["content"]
+    runs = stored_runs_of(proxy, open_webui.user_id, chat)
+    assert [r.status.value for r in runs] == ["COMPLETED", "COMPLETED"]

@@ -146,3 +146,12 @@ def test_shown_tool_calls_are_taken_out_of_a_reply_sent_back_as_history(form):
 def test_stripping_leaves_other_details_and_text_alone():
     text = "<details>\n<summary>Plan</summary>\nstep 1\n</details>\n⚙ is a gear"
     assert strip_tool_calls(text) == text
+
+
+def test_a_started_call_is_labelled_with_its_name_and_holds_its_arguments():
+    text = ToolView("details").show(
+        ToolCall(id="c", name="next_version", arguments={"ref": "</details>`"})
+    )
+    assert "<summary>Calling next_version</summary>\n" in text  # Open WebUI needs the newline
+    assert text.count("</details>") == 1
+    assert strip_tool_calls("before" + text + "after").split() == ["before", "after"]

@@ -6,9 +6,10 @@ other clients, ``off`` shows nothing):
 
 - ``details``: Open WebUI's own markup. A finished call is the ``<details type="tool_calls"
   done="true" ...>`` block Open WebUI renders as a tool call with its arguments and result. A
-  started call is a ``<details type="tool_progress" done="false">`` block, which Open WebUI shows
-  with a spinner while the message streams: a reply only grows, so a started ``tool_calls`` block
-  could never be turned into a finished one, and Open WebUI would show it running forever.
+  started call is a ``<details type="tool_progress" done="false">`` block ("Calling <name>", its
+  arguments inside), which Open WebUI shows with a spinner while the message streams and as a
+  plain line after. A reply only grows, so a started ``tool_calls`` block could never be turned
+  into a finished one, and Open WebUI would show that one running forever.
 - ``status``: one plain line per event (``⚙ name {args} …``, ``⚙ name → result``).
 
 These are never OpenAI ``tool_calls`` deltas: a client takes those as requests to run the tool
@@ -67,9 +68,10 @@ def _attribute(value: Any) -> str:
 def _details(call: ToolCall) -> str:
     name = html.escape(call.name, quote=True)
     if not call.done:
+        arguments = html.escape(json.dumps(call.arguments, ensure_ascii=False).replace("`", "'"))
         return (
             f'<details type="tool_progress" done="false" id="{html.escape(call.id, quote=True)}" '
-            f'name="{name}">\n<summary>Running {name}…</summary>\n</details>\n\n'
+            f'name="{name}">\n<summary>Calling {name}</summary>\n`{arguments}`\n</details>\n\n'
         )
     status = ' status="failed"' if call.failed else ""
     return (
