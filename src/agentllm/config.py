@@ -12,6 +12,9 @@ DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
 DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
 OFFLINE_MODEL = "echo"
+# Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_IMAGES = 32
 
 _dotenv_loaded = False
 
@@ -76,6 +79,8 @@ class Settings:
     trust_openwebui_headers: bool
     echo_delay: float = 0.0
     workers: int = 1
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_images: int = DEFAULT_MAX_IMAGES
 
     @property
     def uses_offline_model(self) -> bool:
@@ -114,4 +119,6 @@ def settings() -> Settings:
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
         workers=_whole_number("WORKERS", 1),
+        max_image_bytes=_whole_number("AGENTLLM_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+        max_images=_whole_number("AGENTLLM_MAX_IMAGES", DEFAULT_MAX_IMAGES, minimum=0),
     )
