@@ -61,3 +61,20 @@ def test_the_store_is_read_only_when_the_client_sent_history_or_always_sends_it(
     assert not needs_stored_runs(())
     assert needs_stored_runs((), full_history=True)
     assert needs_stored_runs((U1, A1))
+
+
+def test_turns_with_the_same_images_match_and_a_changed_image_is_an_edit():
+    from agentllm.provider.images import ImageInput
+
+    cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10, data=b"bytes")
+    stored_cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10)
+    dog = ImageInput(media_type="image/png", sha256="b" * 64, size=10, data=b"other")
+    run = StoredRun("r1", (Turn("user", "look", (stored_cat,)), A1))
+    sent = (Turn("user", "look", (cat,)), A1)
+    assert reconcile([run], sent) == Plan(use_stored_history=False, replay=sent)
+    changed = (Turn("user", "look", (dog,)), A1)
+    assert reconcile([run], changed) == Plan(
+        use_stored_history=False, record=changed, superseded=("r1",)
+    )
+    dropped = (Turn("user", "look"), A1)
+    assert reconcile([run], dropped).superseded == ("r1",)

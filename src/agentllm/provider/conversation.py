@@ -36,7 +36,8 @@ class Plan:
 
 
 def _same(a: Turn, b: Turn) -> bool:
-    return a.role == b.role and a.content.strip() == b.content.strip()
+    # Images compare by content (SHA-256) or URL: a stored image is a reference, not its bytes.
+    return a.role == b.role and a.content.strip() == b.content.strip() and a.images == b.images
 
 
 def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool:

@@ -12,18 +12,19 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from agno.media import Image, MediaReference
+from agno.models.message import Message
+
+from agentllm.config import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES
 
 # What Gemini and OpenAI take, by the media type its bytes show.
 MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif", "image/heic", "image/heif")
 DETAILS = ("auto", "low", "high")
-DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_IMAGES = 32
 MAX_URL_CHARS = 4096
 # ``MediaReference.storage_backend`` of a stored image: no backend keeps the bytes, the client does.
 KEPT_BY = "client"
@@ -55,6 +56,9 @@ class ImageLimits:
 
     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_count: int = DEFAULT_MAX_IMAGES
+
+
+DEFAULT_LIMITS = ImageLimits()
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,18 @@ def stored_image(image: Image) -> ImageInput:
             size=len(image.content),
         )
     return ImageInput()
+
+
+def agno_images(images: Sequence[ImageInput]) -> list[Image] | None:
+    """The Agno images of a message (None: it has none)."""
+    return [image.to_agno() for image in images] or None
+
+
+def message_images(message: Message) -> tuple[ImageInput, ...]:
+    """The images of a stored user message, comparable with the images of a request."""
+    if message.role != "user":
+        return ()
+    return tuple(stored_image(image) for image in message.images or ())
 
 
 def accepts_images(model: Any) -> bool:
