@@ -144,6 +144,19 @@ def test_an_http_image_reaches_the_agent_as_its_url_unfetched(client, web, strea
     assert hits == []  # neither the proxy, LiteLLM nor the offline model fetched it
 
 
+def test_an_input_image_of_the_responses_api_reaches_the_agent(client):
+    # LiteLLM turns /v1/responses input into chat messages: input_image becomes an image_url part.
+    content = [
+        {"type": "input_text", "text": "look"},
+        {"type": "input_image", "image_url": data_url(LOOK)},
+    ]
+    reply = client.responses.create(model=AGENT, input=[{"role": "user", "content": content}])
+    assert reply.output_text == f"echo: look {marker(LOOK)}\ncontext: look {marker(LOOK)}"
+    bad = [{"type": "input_image", "image_url": "file:///etc/passwd"}]
+    with pytest.raises(openai.BadRequestError, match="'file:'"):
+        client.responses.create(model=AGENT, input=[{"role": "user", "content": bad}])
+
+
 # --- conversations ------------------------------------------------------------------------------
 
 
