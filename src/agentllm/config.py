@@ -14,6 +14,9 @@ DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
 DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
 OFFLINE_MODEL = "echo"
+# Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_IMAGES = 32
 
 _dotenv_loaded = False
 
@@ -79,6 +82,8 @@ class Settings:
     echo_delay: float = 0.0
     workers: int = 1
     tool_display: str = "auto"
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
+    max_images: int = DEFAULT_MAX_IMAGES
 
     @property
     def uses_offline_model(self) -> bool:
@@ -125,4 +130,6 @@ def settings() -> Settings:
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
         workers=_whole_number("WORKERS", 1),
         tool_display=_choice("AGENTLLM_TOOL_DISPLAY", "auto", DISPLAY_SETTINGS),
+        max_image_bytes=_whole_number("AGENTLLM_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+        max_images=_whole_number("AGENTLLM_MAX_IMAGES", DEFAULT_MAX_IMAGES, minimum=0),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -25,6 +26,16 @@ def without(key):
 
 def user(content):
     return body(messages=[{"role": "user", "content": content}])
+
+
+def image(url, detail=None):
+    part = {"type": "image_url", "image_url": {"url": url}}
+    if detail is not None:
+        part["image_url"]["detail"] = detail
+    return part
+
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 92).decode()
 
 
 # (id, raw body, extra headers, expected status, fragment of the error message)
@@ -56,12 +67,70 @@ CASES = [
     ("user content null", user(None), {}, 400, "null"),
     ("user content a number", user(42), {}, 400, "content"),
     ("user content an object", user({"text": "hi"}), {}, 400, "content"),
+    # Images: each refused part is named by message and part.
+    ("image data not an image", user([image("data:image/png;base64,AAAA")]), {}, 400, "not a PNG"),
+    ("image data not base64", user([image("data:image/png;base64,%%%")]), {}, 400, "base64"),
+    ("image data url not base64", user([image("data:image/png,abc")]), {}, 400, "base64"),
+    ("image data url empty", user([image("data:image/png;base64,")]), {}, 400, "no data"),
+    ("image data url no comma", user([image("data:image/png")]), {}, 400, "data URL"),
+    ("image without media type", user([image(f"data:;base64,{PNG}")]), {}, 400, "media type"),
+    ("image type unknown", user([image(f"data:image/bmp;base64,{PNG}")]), {}, 400, "image/bmp"),
+    ("image type not image", user([image(f"data:text/html;base64,{PNG}")]), {}, 400, "text/html"),
+    ("image file url", user([image("file:///etc/passwd")]), {}, 400, "'file:'"),
+    ("image ftp url", user([image("ftp://example.com/a.png")]), {}, 400, "'ftp:'"),
+    ("image bare path", user([image("/etc/passwd")]), {}, 400, "http(s) URL"),
+    ("image http url without host", user([image("http:///a.png")]), {}, 400, "http(s) URL"),
+    ("image url empty", user([image("")]), {}, 400, "data: URL"),
+    ("image url a number", user([{"type": "image_url", "image_url": {"url": 5}}]), {}, 400, "url"),
+    ("image url null", user([{"type": "image_url", "image_url": {"url": None}}]), {}, 400, "url"),
+    ("image_url missing", user([{"type": "image_url"}]), {}, 400, "image_url"),
     (
-        "image part to a text agent",
-        user([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]),
+        "image_url a string",
+        user([{"type": "image_url", "image_url": "https://example.com/a.png"}]),
+        {},
+        400,
+        "must be an object",
+    ),
+    ("image_url a list", user([{"type": "image_url", "image_url": []}]), {}, 400, "object"),
+    (
+        "image detail unknown",
+        user([image(f"data:image/png;base64,{PNG}", "ultra")]),
+        {},
+        400,
+        "detail",
+    ),
+    ("image detail a number", user([image(f"data:image/png;base64,{PNG}", 1)]), {}, 400, "detail"),
+    (
+        "image in an earlier message",
+        body(
+            messages=[
+                {"role": "user", "content": [image("gopher://x")]},
+                {"role": "assistant", "content": "a"},
+                {"role": "user", "content": "b"},
+            ]
+        ),
+        {},
+        400,
+        "messages[0].content[0]",
+    ),
+    (
+        "image in a system message",
+        body(
+            messages=[
+                {"role": "system", "content": [image(f"data:image/png;base64,{PNG}")]},
+                {"role": "user", "content": "b"},
+            ]
+        ),
         {},
         400,
         "text only",
+    ),
+    (
+        "33 images",
+        user([image(f"data:image/png;base64,{PNG}")] * 33),
+        {},
+        400,
+        "AGENTLLM_MAX_IMAGES",
     ),
     (
         "last message from assistant",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import litellm
 import pytest
 
@@ -58,3 +60,48 @@ def test_bad_request_and_unknown_agent_raise_litellm_exceptions():
         )
     with pytest.raises(litellm.NotFoundError, match="release-manager"):
         litellm.completion(model="agno/nope", messages=[{"role": "user", "content": "x"}])
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 92
+IMAGE_TURN = [
+    {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": "look"},
+            {
+                "type": "image_url",
+                "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()},
+            },
+        ],
+    }
+]
+IMAGE_REPLY = "echo: look [image image/png 100 bytes]\ncontext: look [image image/png 100 bytes]"
+
+
+def test_images_reach_the_agent_on_the_sync_paths():
+    reply = litellm.completion(model="agno/release-manager", messages=IMAGE_TURN)
+    assert reply.choices[0].message.content == IMAGE_REPLY
+    chunks = litellm.completion(model="agno/release-manager", messages=IMAGE_TURN, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == IMAGE_REPLY
+
+
+async def test_images_reach_the_agent_on_the_async_paths():
+    reply = await litellm.acompletion(model="agno/release-manager", messages=IMAGE_TURN)
+    assert reply.choices[0].message.content == IMAGE_REPLY
+    stream = await litellm.acompletion(
+        model="agno/release-manager", messages=IMAGE_TURN, stream=True
+    )
+    assert "".join([c.choices[0].delta.content or "" async for c in stream]) == IMAGE_REPLY
+
+
+def test_a_bad_image_raises_a_bad_request_error():
+    bad = [
+        {
+            "role": "user",
+            "content": [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}],
+        }
+    ]
+    with pytest.raises(litellm.BadRequestError, match=r"messages\[0\]\.content\[0\]"):
+        litellm.completion(model="agno/release-manager", messages=bad)
+    with pytest.raises(litellm.BadRequestError, match="'file:'"):
+        litellm.completion(model="agno/release-manager", messages=bad, stream=True)

@@ -38,3 +38,21 @@ def stored_user_messages(db_path: Path | str, user_id: str, chat_id: str) -> lis
         for m in run.messages or []
         if m.role == "user" and not m.from_history
     ]
+
+
+def stored_bytes(
+    db_path: Path | str, user_id: str, chat_id: str, agent: str = "release-manager"
+) -> int:
+    """How many bytes a chat's rows hold in the SQLite store: its session row and its run rows."""
+    import sqlite3
+
+    session_id = RequestIdentity(user_id, chat_id).session_id_for(agent)
+    with sqlite3.connect(str(db_path)) as connection:
+        rows = connection.execute(
+            "SELECT * FROM agno_sessions WHERE session_id = ?", (session_id,)
+        ).fetchall()
+        rows += connection.execute(
+            "SELECT * FROM agno_runs WHERE session_id = ?", (session_id,)
+        ).fetchall()
+    connection.close()
+    return sum(len(str(value).encode()) for row in rows for value in row if value is not None)

@@ -18,6 +18,8 @@ VARIABLES = [
     "AGENTLLM_TRUST_OPENWEBUI_HEADERS",
     "AGENTLLM_ECHO_DELAY",
     "WORKERS",
+    "AGENTLLM_MAX_IMAGE_BYTES",
+    "AGENTLLM_MAX_IMAGES",
 ]
 
 
@@ -38,6 +40,15 @@ def test_defaults_without_any_configuration(clean_env):
     assert (s.host, s.port) == ("127.0.0.1", 8890)
     assert s.trust_openwebui_headers is True
     assert s.workers == 1
+    assert s.max_image_bytes == 20 * 1024 * 1024
+    assert s.max_images == 32
+
+
+def test_image_limits_come_from_the_environment(clean_env, monkeypatch):
+    monkeypatch.setenv("AGENTLLM_MAX_IMAGE_BYTES", "1000")
+    monkeypatch.setenv("AGENTLLM_MAX_IMAGES", "2")
+    s = config.settings()
+    assert (s.max_image_bytes, s.max_images) == (1000, 2)
 
 
 def test_workers_come_from_the_environment(clean_env, monkeypatch):
@@ -72,6 +83,10 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
         ("AGENTLLM_ECHO_DELAY", "-0.5"),
         ("WORKERS", "0"),
         ("WORKERS", "many"),
+        ("AGENTLLM_MAX_IMAGE_BYTES", "0"),
+        ("AGENTLLM_MAX_IMAGE_BYTES", "20MB"),
+        ("AGENTLLM_MAX_IMAGES", "-1"),
+        ("AGENTLLM_MAX_IMAGES", "lots"),
     ],
 )
 def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):

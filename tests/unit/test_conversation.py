@@ -69,3 +69,20 @@ def test_a_reply_differing_only_in_line_breaks_is_the_same_reply():
     stored = StoredRun("r1", (U1, Turn("assistant", "Let me check.\nThe answer is 3.")))
     sent = (U1, Turn("assistant", "Let me check.\n\n\n\nThe answer is 3."))
     assert reconcile([stored], sent).superseded == ()
+
+
+def test_turns_with_the_same_images_match_and_a_changed_image_is_an_edit():
+    from agentllm.provider.images import ImageInput
+
+    cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10, data=b"bytes")
+    stored_cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10)
+    dog = ImageInput(media_type="image/png", sha256="b" * 64, size=10, data=b"other")
+    run = StoredRun("r1", (Turn("user", "look", (stored_cat,)), A1))
+    sent = (Turn("user", "look", (cat,)), A1)
+    assert reconcile([run], sent) == Plan(use_stored_history=False, replay=sent)
+    changed = (Turn("user", "look", (dog,)), A1)
+    assert reconcile([run], changed) == Plan(
+        use_stored_history=False, record=changed, superseded=("r1",)
+    )
+    dropped = (Turn("user", "look"), A1)
+    assert reconcile([run], dropped).superseded == ("r1",)

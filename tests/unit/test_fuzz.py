@@ -23,6 +23,18 @@ json_value = st.recursive(
     max_leaves=20,
 )
 role = st.sampled_from(["user", "assistant", "system", "developer", "tool", "wizard", None, 3])
+image_url = st.fixed_dictionaries(
+    {
+        "url": json_leaf
+        | st.sampled_from(["data:", "data:image/png;base64,", "http://", "https://[", "file:"])
+        | st.builds(
+            lambda prefix, tail: prefix + tail,
+            st.sampled_from(["data:image/png;base64,", "data:image/gif;", "https://", "ftp:"]),
+            st.text(max_size=20),
+        ),
+        "detail": json_leaf,
+    }
+)
 content = (
     st.text(max_size=30)
     | st.none()
@@ -30,7 +42,8 @@ content = (
     | st.lists(
         st.fixed_dictionaries(
             {"type": st.sampled_from(["text", "image_url", 5]), "text": json_leaf}
-        ),
+        )
+        | st.fixed_dictionaries({"type": st.just("image_url"), "image_url": image_url | json_leaf}),
         max_size=3,
     )
 )

@@ -9,7 +9,7 @@ import pytest
 
 from agentllm.config import settings
 from agentllm.provider.handler import AgentCache, AgnoLLM
-from agentllm.provider.transformation import ModelParams
+from agentllm.provider.transformation import ModelParams, Turn
 
 
 def params(user, chat):
@@ -187,3 +187,42 @@ def test_a_runs_assistant_messages_around_its_tool_calls_are_one_turn():
     assert completed_turns([run]) == [
         StoredRun("r1", (Turn("user", "/tool add {}"), Turn("assistant", "Let me add.\nIt is 3.")))
     ]
+
+
+def test_turns_with_images_read_back_from_a_stored_run_equal_the_turns_sent(tmp_path):
+    import base64
+
+    from agno.agent import Agent
+    from agno.db.base import SessionType
+    from agno.db.sqlite import SqliteDb
+
+    from agentllm.models.offline import OfflineModel
+    from agentllm.provider.conversation import Plan
+    from agentllm.provider.handler import completed_turns, run_input
+    from agentllm.provider.transformation import parse_request
+
+    def image(data: bytes) -> dict:
+        url = "data:image/png;base64," + base64.b64encode(data).decode()
+        return {"type": "image_url", "image_url": {"url": url}}
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\1" * 300
+    request = parse_request(
+        "agno/x",
+        [
+            {"role": "user", "content": [image(png)]},
+            {"role": "assistant", "content": "a PNG"},
+            {"role": "user", "content": [{"type": "text", "text": "and"}, image(png)]},
+        ],
+        {},
+    )
+    messages = run_input(request, Plan(use_stored_history=False, record=request.history))
+    assert messages[0].content is None and messages[0].images[0].content == png
+    db = SqliteDb(db_file=str(tmp_path / "store.db"))
+    Agent(model=OfflineModel(), db=db).run(messages, session_id="s", user_id="u")
+    session = db.get_session(session_id="s", session_type=SessionType.AGENT, user_id="u")
+    db.db_engine.dispose()
+    [stored] = completed_turns(session.runs)
+    *sent, reply = stored.turns
+    assert sent == [*request.history, Turn("user", "and", request.images)]
+    assert reply.role == "assistant" and reply.content.startswith("echo: and [image image/png")
+    assert all(i.content is None for m in session.runs[0].messages for i in m.images or [])

@@ -125,3 +125,62 @@ def test_a_think_line_is_reasoning_before_the_reply(stream):
         run = agent.run(text)
     assert run.reasoning_content == "first the tags, then the notes"
     assert run.content.startswith("echo: /think first the tags, then the notes\nWrite notes")
+
+
+# --- images: the contract the image tests rely on --------------------------------------------
+
+
+def png(size: int) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"\0" * (size - 8)
+
+
+def test_echo_reply_reports_each_image_after_the_text_of_its_message():
+    from agno.media import Image, MediaReference
+
+    reference = MediaReference(
+        media_id="x", storage_key="k", storage_backend="client", mime_type="image/gif", size=7
+    )
+    messages = [
+        Message(
+            role="user", content="look", images=[Image(content=png(1234), mime_type="image/png")]
+        ),
+        Message(role="assistant", content="x"),
+        Message(role="user", content="", images=[Image(url="https://example.com/a.png")]),
+        Message(role="user", content="old", images=[Image(media_reference=reference)]),
+        Message(
+            role="user",
+            content="two",
+            images=[Image(content=png(10), mime_type="image/png"), Image(url="http://h/b.jpg")],
+        ),
+    ]
+    assert echo_reply(messages).split("\n") == [
+        "echo: two [image image/png 10 bytes] [image http://h/b.jpg]",
+        "context: look [image image/png 1234 bytes] | [image https://example.com/a.png] | "
+        "old [image reference image/gif 7 bytes] | two [image image/png 10 bytes] "
+        "[image http://h/b.jpg]",
+    ]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_agent_run_shows_the_images_it_was_given(stream):
+    from agno.media import Image
+
+    agent = Agent(model=OfflineModel())
+    image = Image(content=png(1234), mime_type="image/png")
+    message = Message(role="user", content="look", images=[image])
+    if stream:
+        content = "".join(
+            e.content for e in agent.run([message], stream=True) if getattr(e, "content", None)
+        )
+    else:
+        content = agent.run([message]).content
+    assert (
+        content
+        == "echo: look [image image/png 1234 bytes]\ncontext: look [image image/png 1234 bytes]"
+    )
+
+
+def test_the_offline_model_takes_images():
+    from agentllm.provider.images import accepts_images
+
+    assert accepts_images(OfflineModel())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from base64 import b64encode
+from hashlib import sha256
+
 import litellm
 import pytest
 from agno.metrics import RunMetrics
 
+from agentllm.provider.images import ImageInput, ImageLimits
 from agentllm.provider.transformation import (
     ModelParams,
     RequestError,
@@ -89,7 +93,7 @@ def test_agent_name_rejects_missing_agent(model):
 def test_parse_messages_splits_system_history_and_newest_message(
     messages, system, history, message
 ):
-    assert parse_messages(messages) == (system, history, message)
+    assert parse_messages(messages) == (system, history, Turn("user", message))
 
 
 @pytest.mark.parametrize(
@@ -106,7 +110,18 @@ def test_parse_messages_splits_system_history_and_newest_message(
         ([{"role": "user", "content": 42}], "not int"),
         (
             [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}],
+            "messages[0].content[0].image_url.url must be a data: URL",
+        ),
+        (
+            [
+                {"role": "system", "content": [{"type": "image_url", "image_url": {"url": "x"}}]},
+                {"role": "user", "content": "hi"},
+            ],
             "text only",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}],
+            "'input_audio'",
         ),
         ([{"role": "user", "content": [{"type": "text", "text": 5}]}], "must be a string"),
         ([{"role": "user", "content": ["x"]}], "must be an object"),
@@ -177,7 +192,89 @@ def test_parse_request_builds_a_chat_request():
     assert request.message == "c"
     assert request.history == (Turn("user", "a"), Turn("assistant", "b"))
     assert request.params.temperature == 0.5
+    assert request.images == ()
     assert not request.is_background_task
+
+
+# --- images ----------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 92
+
+
+def image_part(data: bytes = PNG) -> dict:
+    return {
+        "type": "image_url",
+        "image_url": {"url": f"data:image/png;base64,{b64encode(data).decode()}"},
+    }
+
+
+def test_images_belong_to_their_turn_and_text_parts_stay_text():
+    _, history, newest = parse_messages(
+        [
+            {"role": "user", "content": [{"type": "text", "text": "look"}, image_part()]},
+            {"role": "assistant", "content": "a PNG"},
+            {
+                "role": "user",
+                "content": [
+                    image_part(),
+                    {"type": "text", "text": "and"},
+                    {"type": "text", "text": "now"},
+                ],
+            },
+        ]
+    )
+    image = ImageInput(media_type="image/png", sha256=sha256(PNG).hexdigest(), size=100)
+    assert history == (Turn("user", "look", (image,)), Turn("assistant", "a PNG"))
+    assert newest == Turn("user", "and\nnow", (image,))
+    assert newest.images[0].data == PNG
+
+
+def test_an_image_only_message_has_empty_text():
+    request = parse_request("agno/x", [{"role": "user", "content": [image_part()]}], {})
+    assert request.message == ""
+    assert [i.size for i in request.images] == [100]
+
+
+def test_an_http_image_is_kept_as_its_url():
+    url = "https://example.com/cat.png"
+    request = parse_request(
+        "agno/x",
+        [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]}],
+        {},
+    )
+    assert request.images == (ImageInput(url=url),)
+
+
+def test_the_image_count_is_limited_per_request():
+    limits = ImageLimits(max_bytes=1000, max_count=2)
+    messages = [
+        {"role": "user", "content": [image_part(), image_part()]},
+        {"role": "assistant", "content": "two"},
+        {"role": "user", "content": [image_part()]},
+    ]
+    with pytest.raises(RequestError) as caught:
+        parse_request("agno/x", messages, {}, limits)
+    assert "3 images" in caught.value.message and "AGENTLLM_MAX_IMAGES" in caught.value.message
+    assert parse_request("agno/x", messages[2:], {}, limits).images
+
+
+def test_the_image_size_is_limited_naming_the_message():
+    limits = ImageLimits(max_bytes=99, max_count=2)
+    with pytest.raises(RequestError) as caught:
+        parse_request("agno/x", [{"role": "user", "content": [image_part()]}], {}, limits)
+    assert caught.value.message.startswith("messages[0].content[0]")
+    assert "AGENTLLM_MAX_IMAGE_BYTES" in caught.value.message
+
+
+def test_an_image_in_an_assistant_message_is_refused():
+    with pytest.raises(RequestError, match="text only"):
+        parse_messages(
+            [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [image_part()]},
+                {"role": "user", "content": "b"},
+            ]
+        )
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,12 @@ It also uses tools and thinks, on cue, so tests exercise Agno's real tool and re
 
 The ``echo:`` and ``context:`` lines show the user messages as sent, those lines included. A
 ``/tool`` line whose arguments are not a JSON object is plain text.
+
+It takes images, and reports each image a user message carries after that message's text,
+space-separated: ``[image <media type> <bytes> bytes]`` for an image it got the bytes of,
+``[image <url>]`` for an image given by URL (never fetched), and
+``[image reference <media type> <bytes> bytes]`` for an image it got only the stored reference
+of (an earlier turn's image that the client did not send again).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from agno.media import Image
 from agno.metrics import MessageMetrics
 from agno.models.base import Model
 from agno.models.message import Message
@@ -57,9 +64,28 @@ def message_text(message: Message) -> str:
     return "" if content is None else str(content)
 
 
+def image_marker(image: Image) -> str:
+    """How the reply shows an image it was given: its bytes, its URL, or only a reference."""
+    if isinstance(image.content, bytes):
+        return f"[image {image.mime_type or 'unknown'} {len(image.content)} bytes]"
+    if image.url:
+        return f"[image {image.url}]"
+    reference = image.media_reference
+    if reference is not None:
+        return f"[image reference {reference.mime_type or 'unknown'} {reference.size} bytes]"
+    return "[image without data]"
+
+
+def shown_text(message: Message) -> str:
+    """A message's text followed by a marker for each of its images."""
+    return " ".join(
+        part for part in (message_text(message), *map(image_marker, message.images or [])) if part
+    )
+
+
 def echo_reply(messages: list[Message]) -> str:
     """The full (uncut) reply the offline model gives to ``messages``."""
-    users = [message_text(m) for m in messages if m.role == "user"]
+    users = [shown_text(m) for m in messages if m.role == "user"]
     last = users[-1] if users else ""
     return f"echo: {last}\ncontext: {' | '.join(users)}"
 
@@ -107,6 +133,8 @@ class OfflineModel(Model):
     id: str = OFFLINE_MODEL_ID
     name: str = "OfflineModel"
     provider: str = "agentllm"
+    # Read by agentllm.provider.images.accepts_images; a subclass may say False.
+    accepts_images: ClassVar[bool] = True
 
     temperature: float | None = None
     max_tokens: int | None = None

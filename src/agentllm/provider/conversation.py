@@ -36,9 +36,10 @@ class Plan:
 
 
 def _same(a: Turn, b: Turn) -> bool:
-    """Same role and words: whitespace is not an edit (clients re-render line breaks, and a reply
-    whose shown tool calls were taken out keeps the blank lines around them)."""
-    return a.role == b.role and a.content.split() == b.content.split()
+    """Same role, words and images: whitespace is not an edit (clients re-render line breaks,
+    and a reply whose shown tool calls were taken out keeps the blank lines around them). Images
+    compare by content (SHA-256) or URL: a stored image is a reference, not its bytes."""
+    return a.role == b.role and a.content.split() == b.content.split() and a.images == b.images
 
 
 def _matches(turns: Sequence[Turn], history: Sequence[Turn], start: int) -> bool:

@@ -30,6 +30,13 @@ from agentllm.config import Settings, settings
 from agentllm.locks import LocalLocks, LockTimeout
 from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
 from agentllm.provider.identity import RequestIdentity, parse_identity
+from agentllm.provider.images import (
+    ImageLimits,
+    accepts_images,
+    agno_images,
+    message_images,
+    no_images,
+)
 from agentllm.provider.tool_calls import Display, ToolView, display_for
 from agentllm.provider.transformation import (
     AgentTimeout,
@@ -148,14 +155,16 @@ def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
             continue
         turns: list[Turn] = []
         for m in run.messages or []:
-            text = m.get_content_string()
-            if m.role not in ("user", "assistant") or m.from_history or m.temporary or not text:
+            text, images = m.get_content_string(), message_images(m)
+            if m.role not in ("user", "assistant") or m.from_history or m.temporary:
+                continue
+            if not (text or images):
                 continue
             if m.role == "assistant" and turns and turns[-1].role == "assistant":
                 # The text before and after the run's tool calls: one reply to the client.
-                turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}")
+                turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}", turns[-1].images)
             else:
-                turns.append(Turn("user" if m.role == "user" else "assistant", text))
+                turns.append(Turn("user" if m.role == "user" else "assistant", text, images))
         found.append(StoredRun(run_id=str(run.run_id), turns=tuple(turns)))
     return found
 
@@ -172,11 +181,22 @@ def mark_superseded(
             agent.db.upsert_run(run, session_id=session_id, user_id=user_id)
 
 
+def agno_message(turn: Turn, from_history: bool = False) -> Message:
+    """A turn as an Agno message. A message of images only has no text: Gemini refuses an empty
+    text part."""
+    return Message(
+        role=turn.role,
+        content=turn.content if turn.content or not turn.images else None,
+        images=agno_images(turn.images),
+        from_history=from_history,
+    )
+
+
 def run_input(request: ChatRequest, plan: Plan) -> list[Message]:
     """The messages for ``agent.run``: replayed turns are marked as history, not stored twice."""
-    messages = [Message(role=t.role, content=t.content, from_history=True) for t in plan.replay]
-    messages += [Message(role=t.role, content=t.content) for t in plan.record]
-    messages.append(Message(role="user", content=request.message))
+    messages = [agno_message(t, from_history=True) for t in plan.replay]
+    messages += [agno_message(t) for t in plan.record]
+    messages.append(agno_message(Turn("user", request.message, request.images)))
     return messages
 
 
@@ -208,8 +228,9 @@ class AgnoLLM(CustomLLM):
         self, model: str, messages: list, optional_params: dict, litellm_params: dict | None
     ) -> PreparedRun:
         """Validate the request and pick the agent; raises LiteLLM 400/404 exceptions."""
+        limits = ImageLimits(self.config.max_image_bytes, self.config.max_images)
         try:
-            request = parse_request(model, messages, optional_params)
+            request = parse_request(model, messages, optional_params, limits)
             identity = parse_identity(litellm_params, self.config.trust_openwebui_headers)
         except RequestError as exc:
             raise bad_request(exc, model) from None
@@ -218,10 +239,14 @@ class AgnoLLM(CustomLLM):
             spec = agents.get_spec(request.agent)
         except KeyError:
             raise unknown_agent(request.agent, agents.agent_names()) from None
+        agent = self.agents.get(request.agent, request.params, stateful)
+        if request.has_images and not accepts_images(agent.model):
+            message = no_images(f"agno/{request.agent}", agent.model)
+            raise bad_request(RequestError(message, "messages"), model)
         return PreparedRun(
             request=request,
             identity=identity,
-            agent=self.agents.get(request.agent, request.params, stateful),
+            agent=agent,
             model=f"agno/{request.agent}",
             timeout=spec.timeout or self.config.request_timeout,
             display=display_for(self.config.tool_display, identity.open_webui),

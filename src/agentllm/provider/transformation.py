@@ -26,6 +26,13 @@ from litellm.types.utils import (
     Usage,
 )
 
+from agentllm.provider.images import (
+    DEFAULT_LIMITS,
+    ImageError,
+    ImageInput,
+    ImageLimits,
+    parse_image_part,
+)
 from agentllm.provider.tool_calls import ToolCall, ToolView, strip_tool_calls
 
 PROVIDER = "agno"
@@ -51,6 +58,7 @@ class Turn:
 
     role: Literal["user", "assistant"]
     content: str
+    images: tuple[ImageInput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,13 @@ class ChatRequest:
     history: tuple[Turn, ...] = ()
     system: tuple[str, ...] = ()
     params: ModelParams = field(default_factory=ModelParams)
+    # The newest message's images; earlier ones are in their turns of ``history``.
+    images: tuple[ImageInput, ...] = ()
+
+    @property
+    def has_images(self) -> bool:
+        """Whether any message of the request carries an image."""
+        return bool(self.images) or any(t.images for t in self.history)
 
     @property
     def is_background_task(self) -> bool:
@@ -136,7 +151,39 @@ def content_text(content: Any, where: str) -> str:
     )
 
 
-def parse_messages(messages: Any) -> tuple[tuple[str, ...], tuple[Turn, ...], str]:
+def user_content(
+    content: Any, where: str, limits: ImageLimits
+) -> tuple[str, tuple[ImageInput, ...]]:
+    """A user message's text and images: a string, or text parts (joined by newlines) and
+    ``image_url`` parts."""
+    if not isinstance(content, list):
+        return content_text(content, where), ()
+    texts: list[str] = []
+    images: list[ImageInput] = []
+    for index, part in enumerate(content):
+        at = f"{where}.content[{index}]"
+        if not isinstance(part, Mapping):
+            raise RequestError(f"{at} must be an object", where)
+        kind = part.get("type", "text")
+        if kind == "image_url":
+            try:
+                images.append(parse_image_part(part, at, limits))
+            except ImageError as exc:
+                raise RequestError(exc.message, where) from None
+        elif kind != "text":
+            raise RequestError(
+                f"{at} is of type {kind!r}; a user message takes text and image_url parts", where
+            )
+        elif not isinstance(part.get("text"), str):
+            raise RequestError(f"{at}.text must be a string", where)
+        else:
+            texts.append(part["text"])
+    return "\n".join(texts), tuple(images)
+
+
+def parse_messages(
+    messages: Any, limits: ImageLimits = DEFAULT_LIMITS
+) -> tuple[tuple[str, ...], tuple[Turn, ...], Turn]:
     """Split OpenAI ``messages`` into (system texts, earlier turns, newest user message)."""
     if not isinstance(messages, list) or not messages:
         raise RequestError("'messages' must be a non-empty list of messages", "messages")
@@ -150,7 +197,7 @@ def parse_messages(messages: Any) -> tuple[tuple[str, ...], tuple[Turn, ...], st
         if role in SYSTEM_ROLES:
             system.append(content_text(message.get("content"), where))
         elif role == "user":
-            turns.append(Turn("user", content_text(message.get("content"), where)))
+            turns.append(Turn("user", *user_content(message.get("content"), where, limits)))
         elif role == "assistant":
             content = message.get("content")
             # An assistant message may carry only tool calls; its text is then empty. Tool calls
@@ -167,7 +214,14 @@ def parse_messages(messages: Any) -> tuple[tuple[str, ...], tuple[Turn, ...], st
             )
     if not turns or turns[-1].role != "user":
         raise RequestError("the last non-system message must be from the user", "messages")
-    return tuple(system), tuple(turns[:-1]), turns[-1].content
+    count = sum(len(t.images) for t in turns)
+    if count > limits.max_count:
+        raise RequestError(
+            f"the request carries {count} images; at most {limits.max_count} are accepted "
+            "(AGENTLLM_MAX_IMAGES)",
+            "messages",
+        )
+    return tuple(system), tuple(turns[:-1]), turns[-1]
 
 
 def _number(params: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
@@ -230,16 +284,22 @@ def parse_params(params: Mapping[str, Any]) -> ModelParams:
     )
 
 
-def parse_request(model: str, messages: Any, optional_params: Mapping[str, Any]) -> ChatRequest:
+def parse_request(
+    model: str,
+    messages: Any,
+    optional_params: Mapping[str, Any],
+    limits: ImageLimits = DEFAULT_LIMITS,
+) -> ChatRequest:
     """Validate one chat request; raises ``RequestError`` with a message fit for the client."""
     name = agent_name(model)
-    system, history, message = parse_messages(messages)
+    system, history, newest = parse_messages(messages, limits)
     return ChatRequest(
         agent=name,
-        message=message,
+        message=newest.content,
         history=history,
         system=system,
         params=parse_params(optional_params or {}),
+        images=newest.images,
     )
 
 
