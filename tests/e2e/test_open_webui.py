@@ -6,9 +6,12 @@ received, joined by " | ">``, so the page itself shows what the agent saw.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+import struct
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,23 @@ SCREENSHOTS = ROOT / os.environ.get("AGENTLLM_E2E_SCREENSHOTS", "tmp/e2e/screens
 
 
 # helpers ----------------------------------------------------------------------------------------
+
+
+def png(width: int, height: int) -> bytes:
+    """A real (decodable) PNG of ``width`` x ``height`` grey pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + bytes([128, 128, 128]) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def pick_agent(page: Page) -> None:
@@ -287,3 +307,39 @@ def test_a_tool_call_shows_as_open_webuis_tool_call_and_the_next_turn_reconciles
     assert 'type="tool_calls"' in earlier["content"]
     runs = stored_runs_of(proxy, open_webui.user_id, chat)
     assert [r.status.value for r in runs] == ["COMPLETED", "COMPLETED"]
+
+
+def test_an_uploaded_image_reaches_the_agent_and_is_stored_as_a_reference(
+    page, open_webui, proxy, recorder, tmp_path
+):
+    picture = tmp_path / "release-chart.png"
+    picture.write_bytes(png(64, 48))
+    pick_agent(page)
+    page.locator('input[type="file"]').first.set_input_files(str(picture))
+    # Uploaded, it shows as a thumbnail above the input, served by Open WebUI.
+    expect(page.locator('img[src*="/api/v1/files/"]')).to_be_visible()
+    send(page, "mu what does this chart show?")
+    reply = replies(page).nth(0)
+    # The offline model names each image it received, with its media type and size.
+    expect(reply).to_contain_text("[image image/png", timeout=60_000)
+    chat = chat_id(page)
+    wait_stored(proxy, open_webui.user_id, chat, ["mu what does this chart show?"])
+    [turn] = turns_of(recorder, chat)
+    [sent] = [m for m in turn.body["messages"] if m["role"] == "user"]
+    [part] = [p for p in sent["content"] if p["type"] == "image_url"]
+    size = len(base64.b64decode(part["image_url"]["url"].split(",", 1)[1]))
+    assert f"[image image/png {size} bytes]" in reply.inner_text()
+    screenshot(page, "open-webui-image.png")
+
+    send(page, "nu and the next one?")
+    reply = replies(page).nth(1)
+    expect(reply).to_contain_text("context: mu what does this chart show?", timeout=60_000)
+    expect(reply).to_contain_text(f"[image image/png {size} bytes] | nu and the next one?")
+    wait_stored(
+        proxy, open_webui.user_id, chat, ["mu what does this chart show?", "nu and the next one?"]
+    )
+    runs = stored_runs_of(proxy, open_webui.user_id, chat)
+    assert [r.status.value for r in runs] == ["COMPLETED", "COMPLETED"]
+    assert part["image_url"]["url"].split(",", 1)[1] not in proxy.db_path.read_bytes().decode(
+        "latin-1"
+    )
