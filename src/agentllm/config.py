@@ -59,6 +59,15 @@ def _seconds(name: str, default: float, allow_zero: bool) -> float:
     return value
 
 
+def _url(name: str) -> str | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once."""
@@ -76,6 +85,8 @@ class Settings:
     trust_openwebui_headers: bool
     echo_delay: float = 0.0
     workers: int = 1
+    # Where Gemini is reached, up to and including the API version (LiteLLM's GEMINI_API_BASE).
+    gemini_api_base: str | None = None
 
     @property
     def uses_offline_model(self) -> bool:
@@ -114,4 +125,5 @@ def settings() -> Settings:
         trust_openwebui_headers=_flag("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True),
         echo_delay=_seconds("AGENTLLM_ECHO_DELAY", 0.0, allow_zero=True),
         workers=_whole_number("WORKERS", 1),
+        gemini_api_base=_url("GEMINI_API_BASE"),
     )

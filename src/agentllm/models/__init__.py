@@ -6,9 +6,10 @@ import importlib
 from typing import Any
 
 from agno.models.base import Model
+from agno.models.google import Gemini
 from agno.models.utils import get_model
 
-from agentllm.config import OFFLINE_MODEL, settings
+from agentllm.config import OFFLINE_MODEL, Settings, settings
 from agentllm.models.offline import OfflineModel
 
 # Where each OpenAI sampling parameter lives on Agno's model classes, first match wins.
@@ -94,6 +95,22 @@ def build_model(default: str, **params: Any) -> Model:
                 f"cannot use model {spec!r}: {exc}. Set AGENTLLM_MODEL to 'echo' or a "
                 "'provider:model_id' string such as 'google:gemini-2.5-flash'."
             ) from exc
-        if model.__class__.__name__ == "Gemini" and config.gemini_api_key:
-            model.api_key = config.gemini_api_key  # type: ignore[attr-defined]
+        if isinstance(model, Gemini):
+            configure_gemini(model, config)
     return apply_params(model, params)
+
+
+def configure_gemini(model: Gemini, config: Settings) -> Gemini:
+    """Give Agno's Gemini the key and, if set, the base URL LiteLLM's Gemini entries use.
+
+    ``GEMINI_API_BASE`` includes the API version (``https://generativelanguage.googleapis.com/v1beta``)
+    as LiteLLM expects, so google-genai is told to add none of its own.
+    """
+    if config.gemini_api_key:
+        model.api_key = config.gemini_api_key
+    if config.gemini_api_base:
+        model.client_params = {
+            **(model.client_params or {}),
+            "http_options": {"base_url": config.gemini_api_base, "api_version": ""},
+        }
+    return model
