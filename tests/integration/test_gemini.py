@@ -152,6 +152,36 @@ def test_sampling_parameters_reach_gemini(proxy, fake, script, model):
     assert config["stopSequences"] == ["END"]
 
 
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("model", BOTH)
+def test_thoughts_arrive_as_reasoning_content(proxy, script, model, stream):
+    script(gemini.answer("Ship on Friday.", thoughts=("Weighing the freeze. ", "Friday works.")))
+    answer = ask(proxy, model, stream=stream)
+    assert answer.reasoning == "Weighing the freeze. Friday works."
+    assert answer.text == "Ship on Friday."
+    # OpenAI counts reasoning in completion_tokens; Gemini counts thoughts apart.
+    assert usage_of(answer) == (20, 6 + 7, 33)
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("model", BOTH)
+def test_max_tokens_cut_finishes_with_length(proxy, script, model, stream):
+    script(gemini.cut_off("Release 2.0 ships", " on"))
+    answer = ask(proxy, model, stream=stream, max_tokens=3)
+    assert answer.text == "Release 2.0 ships on"
+    assert answer.finish == "length"
+
+
+@pytest.mark.parametrize("blocked", [gemini.blocked_prompt, gemini.blocked_answer])
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("model", BOTH)
+def test_safety_block_finishes_with_content_filter(proxy, script, model, stream, blocked):
+    script(blocked())
+    answer = ask(proxy, model, stream=stream)
+    assert answer.finish == "content_filter"
+    assert answer.text == ""
+
+
 # --- the agent's tool ----------------------------------------------------------------------
 
 

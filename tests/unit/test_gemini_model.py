@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from agno.agent import Agent
 
 from agentllm.models import build_model
+from agentllm.provider.transformation import Finished, run_item
 from tests.support import fake_gemini as gemini
-from tests.support.fake_gemini import FakeGemini
+from tests.support.fake_gemini import FakeGemini, Usage
 
 KEY = "AIzaFakeKeyForUnitTests0123456789"
+MODEL = "agno/release-manager"
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +51,32 @@ def test_sync_runs_reach_gemini_api_base_too(agent, fake):
     output = list(agent.run("hi", stream=True, yield_run_output=True))[-1]
     assert output.content == "Hello"
     assert fake.requests[0].path.startswith("/v1beta/models/")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (gemini.answer("Done."), "stop"),
+        (gemini.cut_off("Release 2.0 ships", " on"), "length"),
+        (gemini.blocked_answer(), "content_filter"),
+        (gemini.blocked_prompt(), "content_filter"),
+    ],
+)
+async def test_the_run_ends_with_geminis_finish_reason(agent, fake, reply, reason):
+    fake.script(reply)
+    _, output = await run(agent)
+    assert run_item(output, MODEL) == Finished(reason, ANY)
+
+
+async def test_usage_counts_thoughts_as_completion_tokens_like_openai(agent, fake):
+    fake.script(gemini.answer("Yes.", thoughts=("Hmm.",), usage=Usage(20, 6, 7)))
+    _, output = await run(agent)
+    usage = run_item(output, MODEL).usage
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (20, 13, 33)
+
+
+async def test_a_blocked_prompt_still_reports_its_prompt_tokens(agent, fake):
+    fake.script(gemini.blocked_prompt(Usage(prompt=9, candidates=0)))
+    _, output = await run(agent)
+    usage = run_item(output, MODEL).usage
+    assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (9, 0, 9)

@@ -6,10 +6,11 @@ import importlib
 from typing import Any
 
 from agno.models.base import Model
-from agno.models.google import Gemini
+from agno.models.google import Gemini as AgnoGemini
 from agno.models.utils import get_model
 
 from agentllm.config import OFFLINE_MODEL, Settings, settings
+from agentllm.models.gemini import Gemini
 from agentllm.models.offline import OfflineModel
 
 # Where each OpenAI sampling parameter lives on Agno's model classes, first match wins.
@@ -28,6 +29,10 @@ _OPTIONS_NAMES = {
     "stop": "stop",
     "seed": "seed",
 }
+
+
+# Agno's model classes -> ours, which also report what Agno leaves out (the finish reason).
+REPORTING_CLASSES: dict[type[Model], type[Model]] = {AgnoGemini: Gemini}
 
 
 class ModelConfigError(RuntimeError):
@@ -95,12 +100,15 @@ def build_model(default: str, **params: Any) -> Model:
                 f"cannot use model {spec!r}: {exc}. Set AGENTLLM_MODEL to 'echo' or a "
                 "'provider:model_id' string such as 'google:gemini-2.5-flash'."
             ) from exc
-        if isinstance(model, Gemini):
+        reporting = REPORTING_CLASSES.get(type(model))
+        if reporting is not None:
+            model = reporting(id=model.id)
+        if isinstance(model, AgnoGemini):
             configure_gemini(model, config)
     return apply_params(model, params)
 
 
-def configure_gemini(model: Gemini, config: Settings) -> Gemini:
+def configure_gemini(model: AgnoGemini, config: Settings) -> AgnoGemini:
     """Give Agno's Gemini the key and, if set, the base URL LiteLLM's Gemini entries use.
 
     ``GEMINI_API_BASE`` includes the API version (``https://generativelanguage.googleapis.com/v1beta``)

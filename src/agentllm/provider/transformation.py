@@ -17,6 +17,7 @@ from typing import Any, Literal
 import litellm
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
+from litellm.litellm_core_utils.core_helpers import map_finish_reason
 from litellm.types.utils import (
     Delta,
     GenericStreamingChunk,
@@ -252,11 +253,13 @@ def usage_from_metrics(metrics: Any) -> Usage:
 
 
 def finish_reason(provider_data: Mapping[str, Any] | None) -> str:
-    """``length`` when the model says it was cut by ``max_tokens``, else ``stop``."""
+    """``length`` (cut by ``max_tokens``) or ``content_filter`` (blocked) when the model's own
+    finish reason says so, in any vendor's words (LiteLLM's table); else ``stop``."""
     reason = (provider_data or {}).get("finish_reason")
-    if isinstance(reason, str) and reason.lower() in {"length", "max_tokens"}:
-        return "length"
-    return "stop"
+    if not isinstance(reason, str) or not reason:
+        return "stop"
+    mapped = map_finish_reason(reason)
+    return mapped if mapped in ("length", "content_filter") else "stop"
 
 
 def text_chunk(text: str) -> GenericStreamingChunk:
