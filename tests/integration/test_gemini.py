@@ -239,6 +239,32 @@ def test_litellm_gemini_returns_tool_calls_and_takes_their_results(proxy, fake, 
 
 # --- failures -------------------------------------------------------------------------------
 
+ERRORS = [
+    # what Gemini answered, what the client gets, what the message tells it to do
+    ("bad_key", openai.AuthenticationError, 401, "GEMINI_API_KEY"),
+    ("unauthenticated", openai.AuthenticationError, 401, "GEMINI_API_KEY"),
+    ("permission_denied", openai.PermissionDeniedError, 403, "GEMINI_API_KEY"),
+    ("rate_limited", openai.RateLimitError, 429, "retry after 37 s"),
+    ("bad_request", openai.BadRequestError, 400, "max_output_tokens must be positive"),
+    ("internal", openai.InternalServerError, 502, "retry"),
+    ("overloaded", openai.InternalServerError, 503, "retry"),
+]
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("model", BOTH)
+@pytest.mark.parametrize(("kind", "error", "status", "advice"), ERRORS)
+def test_gemini_errors_reach_the_client_as_openai_errors(
+    proxy, script, model, stream, kind, error, status, advice
+):
+    script(gemini.error(kind, times=3))
+    with pytest.raises(error) as caught:
+        ask(proxy, model, stream=stream)
+    assert caught.value.status_code == status
+    assert advice in caught.value.message
+    if status == 429:
+        assert caught.value.response.headers["retry-after"] == "37"
+
 
 @pytest.mark.parametrize("model", BOTH)
 def test_dropped_stream_is_an_error_not_a_short_answer(proxy, script, model):

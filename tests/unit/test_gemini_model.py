@@ -80,3 +80,36 @@ async def test_a_blocked_prompt_still_reports_its_prompt_tokens(agent, fake):
     _, output = await run(agent)
     usage = run_item(output, MODEL).usage
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (9, 0, 9)
+
+
+def failure(events) -> Exception:
+    """The LiteLLM exception the provider raises for a run that ended in an error event."""
+    [error] = [e for e in events if getattr(e, "event", None) == "RunError"]
+    with pytest.raises(Exception) as caught:
+        run_item(error, MODEL)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"), [("bad_key", 401), ("rate_limited", 429), ("overloaded", 503)]
+)
+async def test_geminis_error_reaches_the_provider_with_its_status(agent, fake, kind, status):
+    # Agno reads an aiohttp response's body as `response.text`, a method: the body would be lost.
+    fake.script(gemini.error(kind))
+    events = [e async for e in agent.arun("hi", stream=True, yield_run_output=True)]
+    error = failure(events)
+    assert error.status_code == status
+    assert gemini.ERRORS[kind][1]["message"].strip() in str(error)
+
+
+def test_geminis_error_reaches_the_provider_from_sync_runs_too(agent, fake):
+    fake.script(gemini.error("rate_limited"))
+    error = failure(list(agent.run("hi", stream=True, yield_run_output=True)))
+    assert error.status_code == 429
+    assert error.headers == {"retry-after": "37"}
+
+
+async def test_a_dropped_stream_is_a_failed_run(agent, fake):
+    fake.script(gemini.dropped("Release ", "2.0"))
+    events = [e async for e in agent.arun("hi", stream=True, yield_run_output=True)]
+    assert "retry the message" in str(failure(events))

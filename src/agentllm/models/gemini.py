@@ -3,19 +3,27 @@
 - why Gemini stopped: ``provider_data["finish_reason"]`` is the candidate's ``finishReason``
   (``MAX_TOKENS``, ``SAFETY``, ...) or, for a blocked prompt, its ``blockReason``;
 - the whole completion: thoughts count as completion tokens, as OpenAI counts reasoning, and the
-  total is Gemini's ``totalTokenCount``; a blocked prompt still reports its prompt tokens.
+  total is Gemini's ``totalTokenCount``; a blocked prompt still reports its prompt tokens;
+- Gemini's error: its HTTP status, reason and message, encoded as an ``UpstreamError`` so that
+  they survive Agno's error event (Agno's own message is the error body when google-genai uses
+  httpx, and ``<bound method ClientResponse.text ...>`` when it uses aiohttp, as async runs do).
 
 Selected by ``build_model`` for ``google:`` models; see docs/gemini.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from agno.exceptions import ModelProviderError
 from agno.metrics import MessageMetrics
 from agno.models.google import Gemini as AgnoGemini
 from agno.models.response import ModelResponse
+from google.genai.errors import APIError
+
+from agentllm.upstream import GEMINI, GEMINI_KEY, UpstreamError, from_gemini_body
 
 
 def stop_reason(response: Any) -> str | None:
@@ -63,9 +71,50 @@ def reported(model_response: ModelResponse, response: Any) -> ModelResponse:
     return model_response
 
 
+def readable(error: ModelProviderError) -> ModelProviderError:
+    """``error`` with Gemini's HTTP error in its message, if google-genai raised one."""
+    cause = error.__cause__
+    if not isinstance(cause, APIError):
+        return error
+    upstream = from_gemini_body(cause.details, cause.code) or UpstreamError(
+        GEMINI, GEMINI_KEY, cause.code, str(cause.message or ""), str(cause.status or "")
+    )
+    return ModelProviderError(
+        upstream.encode(),
+        status_code=cause.code,
+        model_name=error.model_name,
+        model_id=error.model_id,
+    )
+
+
 @dataclass
 class Gemini(AgnoGemini):
-    """Agno's ``Gemini`` with the finish reason and the whole usage in its responses."""
+    """Agno's ``Gemini`` with the finish reason, the whole usage and Gemini's errors intact."""
+
+    def invoke(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        try:
+            return super().invoke(*args, **kwargs)
+        except ModelProviderError as error:
+            raise readable(error) from error.__cause__
+
+    async def ainvoke(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        try:
+            return await super().ainvoke(*args, **kwargs)
+        except ModelProviderError as error:
+            raise readable(error) from error.__cause__
+
+    def invoke_stream(self, *args: Any, **kwargs: Any) -> Iterator[ModelResponse]:
+        try:
+            yield from super().invoke_stream(*args, **kwargs)
+        except ModelProviderError as error:
+            raise readable(error) from error.__cause__
+
+    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponse]:
+        try:
+            async for response in super().ainvoke_stream(*args, **kwargs):
+                yield response
+        except ModelProviderError as error:
+            raise readable(error) from error.__cause__
 
     def _parse_provider_response(self, response: Any, **kwargs: Any) -> ModelResponse:
         return reported(super()._parse_provider_response(response, **kwargs), response)
