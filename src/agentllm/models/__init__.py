@@ -7,11 +7,13 @@ from typing import Any
 
 from agno.models.base import Model
 from agno.models.google import Gemini as AgnoGemini
+from agno.models.openai import OpenAIChat as AgnoOpenAIChat
 from agno.models.utils import get_model
 
 from agentllm.config import OFFLINE_MODEL, Settings, settings
 from agentllm.models.gemini import Gemini
 from agentllm.models.offline import OfflineModel
+from agentllm.models.openai import OpenAIChat
 
 # Where each OpenAI sampling parameter lives on Agno's model classes, first match wins.
 _PARAM_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -31,8 +33,12 @@ _OPTIONS_NAMES = {
 }
 
 
-# Agno's model classes -> ours, which also report what Agno leaves out (the finish reason).
-REPORTING_CLASSES: dict[type[Model], type[Model]] = {AgnoGemini: Gemini}
+# Agno's model classes -> ours, which also report what Agno leaves out (the finish reason, the
+# vendor's HTTP errors).
+REPORTING_CLASSES: dict[type[Model], type[Model]] = {
+    AgnoGemini: Gemini,
+    AgnoOpenAIChat: OpenAIChat,
+}
 
 
 class ModelConfigError(RuntimeError):

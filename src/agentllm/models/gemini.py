@@ -13,16 +13,15 @@ Selected by ``build_model`` for ``google:`` models; see docs/gemini.md.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agno.exceptions import ModelProviderError
 from agno.metrics import MessageMetrics
 from agno.models.google import Gemini as AgnoGemini
 from agno.models.response import ModelResponse
 from google.genai.errors import APIError
 
+from agentllm.models.reporting import ReportsUpstreamErrors
 from agentllm.upstream import GEMINI, GEMINI_KEY, UpstreamError, from_gemini_body
 
 
@@ -71,50 +70,16 @@ def reported(model_response: ModelResponse, response: Any) -> ModelResponse:
     return model_response
 
 
-def readable(error: ModelProviderError) -> ModelProviderError:
-    """``error`` with Gemini's HTTP error in its message, if google-genai raised one."""
-    cause = error.__cause__
-    if not isinstance(cause, APIError):
-        return error
-    upstream = from_gemini_body(cause.details, cause.code) or UpstreamError(
-        GEMINI, GEMINI_KEY, cause.code, str(cause.message or ""), str(cause.status or "")
-    )
-    return ModelProviderError(
-        upstream.encode(),
-        status_code=cause.code,
-        model_name=error.model_name,
-        model_id=error.model_id,
-    )
-
-
 @dataclass
-class Gemini(AgnoGemini):
+class Gemini(ReportsUpstreamErrors, AgnoGemini):
     """Agno's ``Gemini`` with the finish reason, the whole usage and Gemini's errors intact."""
 
-    def invoke(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        try:
-            return super().invoke(*args, **kwargs)
-        except ModelProviderError as error:
-            raise readable(error) from error.__cause__
-
-    async def ainvoke(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        try:
-            return await super().ainvoke(*args, **kwargs)
-        except ModelProviderError as error:
-            raise readable(error) from error.__cause__
-
-    def invoke_stream(self, *args: Any, **kwargs: Any) -> Iterator[ModelResponse]:
-        try:
-            yield from super().invoke_stream(*args, **kwargs)
-        except ModelProviderError as error:
-            raise readable(error) from error.__cause__
-
-    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponse]:
-        try:
-            async for response in super().ainvoke_stream(*args, **kwargs):
-                yield response
-        except ModelProviderError as error:
-            raise readable(error) from error.__cause__
+    def upstream_error_in(self, cause: BaseException | None) -> UpstreamError | None:
+        if not isinstance(cause, APIError):
+            return None
+        return from_gemini_body(cause.details, cause.code) or UpstreamError(
+            GEMINI, GEMINI_KEY, cause.code, str(cause.message or ""), str(cause.status or "")
+        )
 
     def _parse_provider_response(self, response: Any, **kwargs: Any) -> ModelResponse:
         return reported(super()._parse_provider_response(response, **kwargs), response)
