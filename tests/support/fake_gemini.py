@@ -13,6 +13,7 @@ Replies are built by the functions below; each stream reply also answers a non-s
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid
 from dataclasses import dataclass
@@ -258,7 +259,7 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 def error(kind: str, times: int = 1) -> Reply:
     """The HTTP error Gemini answers with when ``kind`` (a key of ``ERRORS``) goes wrong."""
     status, body = ERRORS[kind]
-    return Reply(status=status, body={"error": body}, times=times)
+    return Reply(status=status, body={"error": copy.deepcopy(body)}, times=times)
 
 
 def _merged(events: tuple[dict[str, Any], ...]) -> dict[str, Any]:

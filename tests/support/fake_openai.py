@@ -9,6 +9,7 @@ errors with OpenAI's ``{"error": {"message", "type", "param", "code"}}`` bodies.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 import uuid
@@ -158,7 +159,7 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 def error(kind: str, times: int = 1) -> Reply:
     """The HTTP error the server answers with when ``kind`` (a key of ``ERRORS``) goes wrong."""
     status, body = ERRORS[kind]
-    return Reply(status=status, body={"error": body}, times=times)
+    return Reply(status=status, body={"error": copy.deepcopy(body)}, times=times)
 
 
 class FakeOpenAI(FakeServer):

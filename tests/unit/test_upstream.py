@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from tests.support.fake_gemini import ERRORS
 
 
 def body(kind: str) -> dict:
-    return {"error": ERRORS[kind][1]}
+    """A copy of the fake's error body of ``kind`` (tests change theirs)."""
+    return {"error": copy.deepcopy(ERRORS[kind][1])}
 
 
 def test_gemini_error_body_gives_status_reason_and_retry_delay():
