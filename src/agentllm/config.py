@@ -64,6 +64,15 @@ def _seconds(name: str, default: float, allow_zero: bool) -> float:
     return value
 
 
+def _url(name: str) -> str | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")):
+        raise ValueError(f"{name} must be an http:// or https:// URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once."""
@@ -84,6 +93,8 @@ class Settings:
     tool_display: str = "auto"
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_images: int = DEFAULT_MAX_IMAGES
+    # Where Gemini is reached, up to and including the API version (LiteLLM's GEMINI_API_BASE).
+    gemini_api_base: str | None = None
 
     @property
     def uses_offline_model(self) -> bool:
@@ -132,4 +143,5 @@ def settings() -> Settings:
         tool_display=_choice("AGENTLLM_TOOL_DISPLAY", "auto", DISPLAY_SETTINGS),
         max_image_bytes=_whole_number("AGENTLLM_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
         max_images=_whole_number("AGENTLLM_MAX_IMAGES", DEFAULT_MAX_IMAGES, minimum=0),
+        gemini_api_base=_url("GEMINI_API_BASE"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
         f"  agents run on: {config.agent_model}  [{config.agent_model_source}]",
         f"  API key:  from {config.master_key_source}",
     ]
+    if config.gemini_api_base:
+        shown = re.sub(r"//[^/@]*@", "//***@", config.gemini_api_base)  # no credentials
+        lines.append(f"  Gemini API: {shown}  [GEMINI_API_BASE]")
     if config.uses_offline_model:
         lines.append(
             "  WARNING: agents use the deterministic offline model 'echo' (it repeats what it is "

@@ -9,6 +9,7 @@ from agentllm.server import banner
 
 VARIABLES = [
     "GEMINI_API_KEY",
+    "GEMINI_API_BASE",
     "LITELLM_MASTER_KEY",
     "AGENTLLM_MODEL",
     "AGENTLLM_DB_URL",
@@ -62,6 +63,18 @@ def test_gemini_key_selects_gemini_by_default(clean_env, monkeypatch):
     assert s.agent_model == "google:gemini-2.5-flash" and not s.uses_offline_model
 
 
+def test_gemini_api_base_is_a_url_without_trailing_slash(clean_env, monkeypatch):
+    assert config.settings().gemini_api_base is None
+    monkeypatch.setenv("GEMINI_API_BASE", "http://127.0.0.1:8080/v1beta/")
+    assert config.settings().gemini_api_base == "http://127.0.0.1:8080/v1beta"
+
+
+def test_banner_names_a_gemini_api_base(clean_env, monkeypatch):
+    monkeypatch.setenv("GEMINI_API_BASE", "http://127.0.0.1:8080/v1beta")
+    text = banner(config.settings(), [], "http://127.0.0.1:8890")
+    assert "Gemini API: http://127.0.0.1:8080/v1beta" in text
+
+
 def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
     (clean_env / ".env").write_text(
         "LITELLM_MASTER_KEY=from-dotenv\nAGENTLLM_MODEL=openai:gpt-4o-mini\nPORT=9001\n"
@@ -87,6 +100,7 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
         ("AGENTLLM_MAX_IMAGE_BYTES", "20MB"),
         ("AGENTLLM_MAX_IMAGES", "-1"),
         ("AGENTLLM_MAX_IMAGES", "lots"),
+        ("GEMINI_API_BASE", "localhost:8080/v1beta"),
     ],
 )
 def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):

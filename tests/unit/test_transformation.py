@@ -305,9 +305,14 @@ def test_usage_comes_from_run_metrics():
         ({"finish_reason": "length"}, "length"),
         ({"finish_reason": "MAX_TOKENS"}, "length"),
         ({"finish_reason": "stop"}, "stop"),
+        ({"finish_reason": "STOP"}, "stop"),
+        ({"finish_reason": "SAFETY"}, "content_filter"),
+        ({"finish_reason": "PROHIBITED_CONTENT"}, "content_filter"),
+        ({"finish_reason": "content_filter"}, "content_filter"),
+        ({"finish_reason": "tool_calls"}, "stop"),  # the agent ran its tools itself
     ],
 )
-def test_finish_reason_maps_length(provider_data, expected):
+def test_finish_reason_maps_length_and_content_filter(provider_data, expected):
     assert finish_reason(provider_data) == expected
 
 

@@ -6,10 +6,14 @@ import importlib
 from typing import Any
 
 from agno.models.base import Model
+from agno.models.google import Gemini as AgnoGemini
+from agno.models.openai import OpenAIChat as AgnoOpenAIChat
 from agno.models.utils import get_model
 
-from agentllm.config import OFFLINE_MODEL, settings
+from agentllm.config import OFFLINE_MODEL, Settings, settings
+from agentllm.models.gemini import Gemini
 from agentllm.models.offline import OfflineModel
+from agentllm.models.openai import OpenAIChat
 
 # Where each OpenAI sampling parameter lives on Agno's model classes, first match wins.
 _PARAM_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -26,6 +30,14 @@ _OPTIONS_NAMES = {
     "top_p": "top_p",
     "stop": "stop",
     "seed": "seed",
+}
+
+
+# Agno's model classes -> ours, which also report what Agno leaves out (the finish reason, the
+# vendor's HTTP errors).
+REPORTING_CLASSES: dict[type[Model], type[Model]] = {
+    AgnoGemini: Gemini,
+    AgnoOpenAIChat: OpenAIChat,
 }
 
 
@@ -94,6 +106,25 @@ def build_model(default: str, **params: Any) -> Model:
                 f"cannot use model {spec!r}: {exc}. Set AGENTLLM_MODEL to 'echo' or a "
                 "'provider:model_id' string such as 'google:gemini-2.5-flash'."
             ) from exc
-        if model.__class__.__name__ == "Gemini" and config.gemini_api_key:
-            model.api_key = config.gemini_api_key  # type: ignore[attr-defined]
+        reporting = REPORTING_CLASSES.get(type(model))
+        if reporting is not None:
+            model = reporting(id=model.id)
+        if isinstance(model, AgnoGemini):
+            configure_gemini(model, config)
     return apply_params(model, params)
+
+
+def configure_gemini(model: AgnoGemini, config: Settings) -> AgnoGemini:
+    """Give Agno's Gemini the key and, if set, the base URL LiteLLM's Gemini entries use.
+
+    ``GEMINI_API_BASE`` includes the API version (``https://generativelanguage.googleapis.com/v1beta``)
+    as LiteLLM expects, so google-genai is told to add none of its own.
+    """
+    if config.gemini_api_key:
+        model.api_key = config.gemini_api_key
+    if config.gemini_api_base:
+        model.client_params = {
+            **(model.client_params or {}),
+            "http_options": {"base_url": config.gemini_api_base, "api_version": ""},
+        }
+    return model

@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import httpx
 import litellm
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
+from litellm.litellm_core_utils.core_helpers import map_finish_reason
 from litellm.types.utils import (
     Delta,
     GenericStreamingChunk,
@@ -34,6 +36,7 @@ from agentllm.provider.images import (
     parse_image_part,
 )
 from agentllm.provider.tool_calls import ToolCall, ToolView, strip_tool_calls
+from agentllm.upstream import ClientReply, UpstreamError, for_client
 
 PROVIDER = "agno"
 SYSTEM_ROLES = frozenset({"system", "developer"})
@@ -315,11 +318,13 @@ def usage_from_metrics(metrics: Any) -> Usage:
 
 
 def finish_reason(provider_data: Mapping[str, Any] | None) -> str:
-    """``length`` when the model says it was cut by ``max_tokens``, else ``stop``."""
+    """``length`` (cut by ``max_tokens``) or ``content_filter`` (blocked) when the model's own
+    finish reason says so, in any vendor's words (LiteLLM's table); else ``stop``."""
     reason = (provider_data or {}).get("finish_reason")
-    if isinstance(reason, str) and reason.lower() in {"length", "max_tokens"}:
-        return "length"
-    return "stop"
+    if not isinstance(reason, str) or not reason:
+        return "stop"
+    mapped = map_finish_reason(reason)
+    return mapped if mapped in ("length", "content_filter") else "stop"
 
 
 def text_chunk(text: str) -> GenericStreamingChunk:
@@ -506,8 +511,12 @@ def error_for(error_type: str | None, message: str, model: str) -> Exception:
     """The LiteLLM exception for a failed agent run, from Agno's error type and message.
 
     Agno reports a failed run as an error event carrying the exception's ``type`` slug (or class
-    name) and message, not the exception, so the status is recovered from both.
+    name) and message, not the exception, so the status is recovered from both: exactly when the
+    message is an upstream error our model classes encoded, from hints otherwise.
     """
+    upstream = UpstreamError.decode(message)
+    if upstream is not None:
+        return client_error(for_client(upstream), model)
     kind = (error_type or "").lower()
     text = message.lower()
     detail = f"agent {model!r} failed: {message}"
@@ -521,7 +530,36 @@ def error_for(error_type: str | None, message: str, model: str) -> Exception:
         return litellm.ContextWindowExceededError(
             message=detail, llm_provider=PROVIDER, model=model
         )
-    return litellm.BadGatewayError(message=detail, llm_provider=PROVIDER, model=model)
+    return litellm.BadGatewayError(
+        message=f"{detail}; retry the message", llm_provider=PROVIDER, model=model
+    )
+
+
+def client_error(reply: ClientReply, model: str) -> Exception:
+    """The LiteLLM exception that answers with ``reply`` (status, message, ``Retry-After``)."""
+    message = f"agent {model!r}: {reply.message}"
+    status = reply.status
+    if status == 401:
+        return litellm.AuthenticationError(message=message, llm_provider=PROVIDER, model=model)
+    if status == 403:
+        return litellm.PermissionDeniedError(
+            message=message,
+            llm_provider=PROVIDER,
+            model=model,
+            response=httpx.Response(403, request=httpx.Request("POST", "http://agentllm")),
+        )
+    if status == 429:
+        headers = {"retry-after": str(reply.retry_after)} if reply.retry_after else None
+        return litellm.RateLimitError(
+            message=message, llm_provider=PROVIDER, model=model, headers=headers
+        )
+    if status == 400:
+        return litellm.BadRequestError(message=message, llm_provider=PROVIDER, model=model)
+    if status == 503:
+        return litellm.ServiceUnavailableError(message=message, llm_provider=PROVIDER, model=model)
+    if status == 504:
+        return AgentTimeout(message, model)
+    return litellm.BadGatewayError(message=message, llm_provider=PROVIDER, model=model)
 
 
 def bad_request(error: RequestError, model: str) -> Exception:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
+
+from agentllm.upstream import for_client, gemini_error_in
 
 ENV_PREFIX = "os.environ/"
 
@@ -48,3 +52,32 @@ class MissingKeyCheck(CustomLogger):
 
 
 missing_key_check = MissingKeyCheck()
+
+
+class GeminiErrors(CustomLogger):
+    """LiteLLM's own Gemini entries answer Gemini's errors as the agents do: with the status an
+    OpenAI client expects (stock LiteLLM: 500 for Gemini's 500, 400 for a bad key when streaming,
+    500 for a 503 when not) and a message that says what to do, ``Retry-After`` on a 429."""
+
+    async def async_post_call_failure_hook(
+        self,
+        request_data: dict,
+        original_exception: Exception,
+        user_api_key_dict: Any,
+        traceback_str: str | None = None,
+    ) -> HTTPException | None:
+        config_path = os.environ.get("CONFIG_FILE_PATH")
+        model = request_data.get("model")
+        if not config_path or not isinstance(model, str):
+            return None
+        # Only entries with a key of their own (the agents have none): name it in the advice.
+        variable = key_variables(config_path).get(model)
+        upstream = gemini_error_in(str(original_exception)) if variable else None
+        if variable is None or upstream is None:
+            return None
+        reply = for_client(replace(upstream, key_variable=variable))
+        headers = {"retry-after": str(reply.retry_after)} if reply.retry_after else None
+        return HTTPException(status_code=reply.status, detail=reply.message, headers=headers)
+
+
+gemini_errors = GeminiErrors()
