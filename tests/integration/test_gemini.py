@@ -134,7 +134,14 @@ def test_agent_calls_its_tool_and_answers_with_the_result(proxy, fake, script, s
         gemini.answer("You said Friday.", usage=Usage(prompt=60, candidates=4)),
     )
     answer = ask(proxy, AGENT, "What did I say?", stream=stream, chat=chat)
-    assert answer.text == "You said Friday."
+    # The call is shown before the answer (one plain line per event for an SDK client; a
+    # whole reply shows only the finished call).
+    shown, said = answer.text.rsplit("\n\n", 1)
+    assert said == "You said Friday."
+    started = '⚙ get_chat_history {"num_chats": 2} …'
+    assert shown.split("\n\n")[:-1] == ([started] if stream else [])
+    assert shown.split("\n\n")[-1].startswith("⚙ get_chat_history → [")
+    assert "We ship on Friday." in shown
     assert answer.finish == "stop"
     assert usage_of(answer) == (100, 7, 107)
     first, second = fake.requests

@@ -65,7 +65,10 @@ def test_agent_calls_its_tool_and_answers_with_the_result(proxy, fake, script, s
         server.answer("Nothing yet.", prompt=40, completion=3),
     )
     answer = ask(proxy, AGENT, "What did I say?", stream=stream)
-    assert answer.text == "Nothing yet."
+    shown, said = answer.text.rsplit("\n\n", 1)
+    assert said == "Nothing yet."
+    assert shown.endswith("⚙ get_chat_history → []")  # the call, shown before the answer
+    assert shown.startswith('⚙ get_chat_history {"num_chats": 2} …') == stream
     assert usage_of(answer) == (15 + 40, 3 + 3, 61)
     first, second = fake.requests
     assert "get_chat_history" in str(first.body["tools"])
