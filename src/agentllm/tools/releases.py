@@ -432,9 +432,10 @@ def release_notes(commits: Sequence[Commit], version: str | None) -> str:
     ]
     count = sum(len(items) for items in said.values())
     opening = f"Version {version}" if version else "These changes"
+    verb = "brings" if version else "bring"
     if not count:
         return f"{opening}: no user-visible changes."
-    lines = [f"{opening} brings {count} change{'s' * (count != 1)}."]
+    lines = [f"{opening} {verb} {count} change{'s' * (count != 1)}."]
     lines += [f"{label}: {'; '.join(said[key])}." for key, label in headings if key in said]
     names = [person.rsplit(" (", 1)[0] for person in contributors(commits)]
     if names:
