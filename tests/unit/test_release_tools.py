@@ -361,3 +361,9 @@ def test_a_git_call_that_takes_too_long_is_stopped_with_a_message(demo):
 def test_a_git_call_that_says_too_much_is_stopped_with_a_message(demo):
     error = answer(toolkit(demo, max_output=64).commits_since("demo"))["error"]
     assert "more than 64 bytes" in error and "repository 'demo'" in error
+
+
+def test_a_server_without_git_says_so(demo, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    error = answer(toolkit(demo).release_status("demo"))["error"]
+    assert error == "git is not installed on the server"

@@ -41,6 +41,10 @@ class GitError(Exception):
     """A repository or ref the tools refuse, or a git call that failed; safe to show the model."""
 
 
+class GitFailed(GitError):
+    """git ran and exited with an error."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """How long one git call may take and how much it may print."""
@@ -117,7 +121,7 @@ class GitRepository:
         if code not in ok:
             detail = _scrub(err.decode("utf-8", errors="replace").splitlines()[0] if err else "")
             log.info("git %s failed in %r (exit %s): %s", args[0], self.name, code, detail)
-            raise GitError(
+            raise GitFailed(
                 f"git {args[0]} failed in repository {self.name!r} (exit {code})"
                 + (f": {detail}" if detail else "")
             )
@@ -127,14 +131,18 @@ class GitRepository:
         timeout = self.limits.timeout
         deadline = time.monotonic() + timeout
         out, err = bytearray(), bytearray()
-        with subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self._env,
-            start_new_session=True,  # its own process group: a timeout ends git's children too
-        ) as process:
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=self._env,
+                start_new_session=True,  # its own process group: a timeout ends its children too
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed on the server") from None
+        with process:
             try:
                 with selectors.DefaultSelector() as selector:
                     assert process.stdout is not None and process.stderr is not None
@@ -306,7 +314,5 @@ def open_repository(repos: Sequence[Repository], name: object, limits: Limits) -
         raise GitError(f"repository {name!r}: {configured} does not exist or is not a folder")
     try:
         return GitRepository(name, configured.resolve(), limits)
-    except GitError as exc:
-        if "failed" in str(exc):
-            raise GitError(f"repository {name!r}: {configured} is not a git repository") from None
-        raise
+    except GitFailed:
+        raise GitError(f"repository {name!r}: {configured} is not a git repository") from None
