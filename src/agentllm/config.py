@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -17,6 +18,9 @@ OFFLINE_MODEL = "echo"
 # Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_IMAGES = 32
+
+# A repository's name in AGENTLLM_REPOS: what tools take, so nothing that looks like a path.
+_REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 _dotenv_loaded = False
 
@@ -74,6 +78,43 @@ def _url(name: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Repository:
+    """A git repository the release tools may read, by the name tools use for it."""
+
+    name: str
+    path: Path
+
+
+def _repositories(name: str) -> tuple[Repository, ...]:
+    """``name=path`` pairs, comma-separated; relative paths are taken from the working directory.
+
+    Only the syntax is checked here: whether a path is a git repository is checked when a tool
+    reads it, so that a repository mounted later does not keep the proxy from starting.
+    """
+    found: dict[str, Repository] = {}
+    for entry in os.environ.get(name, "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        repo_name, sep, path = (part.strip() for part in entry.partition("="))
+        if not sep or not repo_name or not path:
+            raise ValueError(f"{name} must be comma-separated name=path pairs; got {entry!r}")
+        if not _REPO_NAME.match(repo_name):
+            raise ValueError(
+                f"{name}: repository name {repo_name!r} must be letters, digits, '-' or '_' "
+                "(starting with a letter or digit)"
+            )
+        if repo_name in found:
+            raise ValueError(f"{name}: repository name {repo_name!r} is given twice")
+        found[repo_name] = Repository(repo_name, Path(os.path.abspath(os.path.expanduser(path))))
+    return tuple(found.values())
+
+
+def _optional(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once."""
 
@@ -95,10 +136,19 @@ class Settings:
     max_images: int = DEFAULT_MAX_IMAGES
     # Where Gemini is reached, up to and including the API version (LiteLLM's GEMINI_API_BASE).
     gemini_api_base: str | None = None
+    repos: tuple[Repository, ...] = ()
+    github_token: str | None = field(default=None, repr=False)
+    jira_server_url: str | None = None
+    jira_username: str | None = None
+    jira_token: str | None = field(default=None, repr=False)
 
     @property
     def uses_offline_model(self) -> bool:
         return self.agent_model == OFFLINE_MODEL
+
+    @property
+    def repo_names(self) -> tuple[str, ...]:
+        return tuple(repo.name for repo in self.repos)
 
 
 def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -144,4 +194,9 @@ def settings() -> Settings:
         max_image_bytes=_whole_number("AGENTLLM_MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
         max_images=_whole_number("AGENTLLM_MAX_IMAGES", DEFAULT_MAX_IMAGES, minimum=0),
         gemini_api_base=_url("GEMINI_API_BASE"),
+        repos=_repositories("AGENTLLM_REPOS"),
+        github_token=_optional("GITHUB_TOKEN"),
+        jira_server_url=_optional("JIRA_SERVER_URL"),
+        jira_username=_optional("JIRA_USERNAME"),
+        jira_token=_optional("JIRA_TOKEN"),
     )

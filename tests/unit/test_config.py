@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from agentllm import config
@@ -21,6 +23,11 @@ VARIABLES = [
     "WORKERS",
     "AGENTLLM_MAX_IMAGE_BYTES",
     "AGENTLLM_MAX_IMAGES",
+    "AGENTLLM_REPOS",
+    "GITHUB_TOKEN",
+    "JIRA_SERVER_URL",
+    "JIRA_USERNAME",
+    "JIRA_TOKEN",
 ]
 
 
@@ -43,6 +50,41 @@ def test_defaults_without_any_configuration(clean_env):
     assert s.workers == 1
     assert s.max_image_bytes == 20 * 1024 * 1024
     assert s.max_images == 32
+    assert s.repos == ()
+    assert s.github_token is None and s.jira_server_url is None
+
+
+def test_repositories_are_name_path_pairs(clean_env, monkeypatch):
+    monkeypatch.setenv("AGENTLLM_REPOS", " demo=/srv/git/demo , api=/srv/git/api,local=repo,")
+    s = config.settings()
+    assert s.repos == (
+        config.Repository("demo", Path("/srv/git/demo")),
+        config.Repository("api", Path("/srv/git/api")),
+        config.Repository("local", clean_env / "repo"),  # relative to the working directory
+    )
+    assert s.repo_names == ("demo", "api", "local")
+
+
+def test_repositories_need_not_exist_when_the_settings_are_read(clean_env, monkeypatch):
+    # Availability is checked when a tool runs: a repository mounted later, or gone for a while,
+    # must not keep the proxy (and every other agent) from starting.
+    monkeypatch.setenv("AGENTLLM_REPOS", "gone=/nonexistent/repo")
+    assert config.settings().repos[0].path == Path("/nonexistent/repo")
+
+
+def test_github_and_jira_settings_come_from_the_environment(clean_env, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_test")
+    monkeypatch.setenv("JIRA_SERVER_URL", "https://jira.example")
+    monkeypatch.setenv("JIRA_USERNAME", "me")
+    monkeypatch.setenv("JIRA_TOKEN", "t0ken")
+    s = config.settings()
+    assert (s.github_token, s.jira_server_url, s.jira_username, s.jira_token) == (
+        "ghp_test",
+        "https://jira.example",
+        "me",
+        "t0ken",
+    )
+    assert "ghp_test" not in repr(s) and "t0ken" not in repr(s)
 
 
 def test_image_limits_come_from_the_environment(clean_env, monkeypatch):
@@ -101,6 +143,13 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
         ("AGENTLLM_MAX_IMAGES", "-1"),
         ("AGENTLLM_MAX_IMAGES", "lots"),
         ("GEMINI_API_BASE", "localhost:8080/v1beta"),
+        ("AGENTLLM_REPOS", "demo"),
+        ("AGENTLLM_REPOS", "demo="),
+        ("AGENTLLM_REPOS", "=/srv/git/demo"),
+        ("AGENTLLM_REPOS", "my repo=/srv/git/demo"),
+        ("AGENTLLM_REPOS", "../x=/srv/git/demo"),
+        ("AGENTLLM_REPOS", "-x=/srv/git/demo"),
+        ("AGENTLLM_REPOS", "demo=/srv/a,demo=/srv/b"),
     ],
 )
 def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):

@@ -160,6 +160,13 @@ def test_containerfile_is_slim_non_root_uv_based_with_a_healthcheck():
     assert "COPY proxy_config.yaml" in final_stage()
 
 
+def test_the_image_has_git_for_the_release_tools():
+    # The release manager's tools run the git binary (docs/release-tools.md).
+    installs = [r for r in instruction("RUN") if "apt-get install" in r]
+    assert installs and "git" in installs[0].split() and "--no-install-recommends" in installs[0]
+    assert "rm -rf /var/lib/apt/lists/*" in installs[0]
+
+
 def test_dockerignore_keeps_secrets_and_local_environments_out_of_the_image():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".env", ".venv", ".ui-venv", "tmp", ".git"} <= ignored

@@ -11,6 +11,8 @@ from agentllm.config import settings
 from agentllm.db import shared_db
 from agentllm.models import build_model
 from agentllm.tools import get_chat_history
+from agentllm.tools.release_tools import ReleaseTools
+from agentllm.tools.services import service_toolkits
 
 NAME = "release-manager"
 DESCRIPTION = (
@@ -36,11 +38,41 @@ INSTRUCTIONS = [
 ]
 
 
+def _capabilities(tools: list[Any], missing: list[str]) -> list[str]:
+    """What the agent can look up, and what it cannot (so it can say so when asked)."""
+    lines = []
+    if any(isinstance(tool, ReleaseTools) for tool in tools):
+        lines.append(
+            "Facts about a configured repository (tags, commits, next version, changelog, "
+            "checklist) come from the release tools; quote the rule next_version gives."
+        )
+    if missing:
+        lines.append(
+            "You do not have these tools: "
+            + "; ".join(missing)
+            + ". When a request needs one of them, say which is missing and how it is enabled, "
+            "instead of guessing."
+        )
+    return lines
+
+
 def build(
     temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
 ) -> Agent:
     """The release-manager agent on Gemini 2.5 Flash (or ``AGENTLLM_MODEL``)."""
     config = settings()
+    tools: list[Any] = [get_chat_history]
+    missing: list[str] = []
+    if config.repos:
+        tools.append(ReleaseTools(config.repos))
+    else:
+        missing.append(
+            "git repositories: no git repositories are configured (set AGENTLLM_REPOS to "
+            "name=path pairs)"
+        )
+    services, unavailable = service_toolkits(config)
+    tools += services
+    missing += unavailable
     return Agent(
         name="Release Manager",
         id=NAME,
@@ -51,12 +83,12 @@ def build(
             **model_kwargs,
         ),
         description=DESCRIPTION,
-        instructions=INSTRUCTIONS,
+        instructions=INSTRUCTIONS + _capabilities(tools, missing),
         markdown=True,
         db=shared_db(config.db_url),
         add_history_to_context=True,
         num_history_runs=10,
-        tools=[get_chat_history],
+        tools=tools,
     )
 
 

@@ -47,7 +47,14 @@ def build_app() -> Any:
     from agentllm.proxy.lag import with_lag_probe
 
     config = settings()
-    logs.install_redaction([config.master_key, config.gemini_api_key or ""])
+    logs.install_redaction(
+        [
+            config.master_key,
+            config.gemini_api_key or "",
+            config.github_token or "",
+            config.jira_token or "",
+        ]
+    )
     logs.configure(os.environ.get("AGENTLLM_LOG_LEVEL", "info"))  # after LiteLLM's import
 
     # The ~700k objects made by importing LiteLLM live as long as the process: frozen, full
