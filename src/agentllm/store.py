@@ -123,14 +123,16 @@ class ConversationStore(_SqlDb):
         with self.locks.hold_sync(session_id, timeout), self._recording(session_id) as writes:
             yield writes
 
-    def read_for_turn(self, session_id: str, user_id: str | None) -> Any:
+    def read_for_turn(
+        self, session_id: str, user_id: str | None, session_type: SessionType = SessionType.AGENT
+    ) -> Any:
         """Read the conversation for the turn that holds it (:meth:`aturn`); Agno's own read of
         the same session in the same turn gets this one instead of querying again. Nothing else
         can change the conversation in between: the turn holds its lock."""
-        found = super().get_session(session_id, SessionType.AGENT, user_id=user_id)
+        found = super().get_session(session_id, session_type, user_id=user_id)
         with self._turns_lock:
             for writes in self._turns.get(session_id, ()):
-                writes.read = ((SessionType.AGENT, user_id), found)
+                writes.read = ((session_type, user_id), found)
         return found
 
     def get_session(

@@ -12,7 +12,8 @@ from agentllm.provider.identity import RequestIdentity
 
 
 def stored_runs(db: Path | str, user_id: str, chat_id: str, agent: str = "release-manager") -> list:
-    """Every stored run (any status) of a user's chat with ``agent``, oldest first.
+    """Every stored run (any status) of a user's chat with ``agent`` (an agent's or a team's
+    session), oldest first.
 
     ``db`` is the SQLite file, or a ``postgresql://`` URL; it is read with plain Agno.
     """
@@ -24,7 +25,7 @@ def stored_runs(db: Path | str, user_id: str, chat_id: str, agent: str = "releas
     session_id = RequestIdentity(user_id, chat_id).session_id_for(agent)
     session = reader.get_session(
         session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
-    )
+    ) or reader.get_session(session_id=session_id, session_type=SessionType.TEAM, user_id=user_id)
     reader.db_engine.dispose()  # type: ignore[attr-defined]
     return list(getattr(session, "runs", None) or [])
 

@@ -1,7 +1,8 @@
 """The agent registry: one module per agent in this package, plus ``agentllm.agents`` entry points.
 
 An agent module defines ``AGENT = AgentSpec(name=..., description=..., factory=...)``. The factory
-takes ``(temperature, max_tokens, **model_kwargs)`` and returns a ready ``agno.agent.Agent``. The
+takes ``(temperature, max_tokens, **model_kwargs)`` and returns a ready ``agno.agent.Agent`` or
+``agno.team.Team`` (served the same way). The
 registry is the single source for routing (``agno/<name>``) and for ``/v1/models``.
 """
 
@@ -18,6 +19,7 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol
 
 from agno.agent import Agent
+from agno.team import Team
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 class AgentFactory(Protocol):
     def __call__(
         self, temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
-    ) -> Agent: ...
+    ) -> Agent | Team: ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class AgentSpec:
 
     name: str
     description: str
-    factory: AgentFactory | Callable[..., Agent]
+    factory: AgentFactory | Callable[..., Agent | Team]
     # Seconds a run of this agent may take; None: AGENTLLM_REQUEST_TIMEOUT.
     timeout: float | None = None
 
@@ -105,6 +107,6 @@ def get_spec(name: str) -> AgentSpec:
 
 def get_agent(
     name: str, temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
-) -> Agent:
-    """A new agent ``name`` built with these model parameters; ``KeyError`` if unknown."""
+) -> Agent | Team:
+    """A new agent (or team) ``name`` built with these model parameters; ``KeyError`` if unknown."""
     return get_spec(name).factory(temperature=temperature, max_tokens=max_tokens, **model_kwargs)

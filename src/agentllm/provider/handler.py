@@ -21,6 +21,7 @@ from agno.db.base import SessionType
 from agno.models.message import Message
 from agno.run.agent import RunOutput
 from agno.run.base import HISTORY_SKIP_STATUSES, RunStatus
+from agno.team import Team
 from agno.utils.agent import execute_instructions
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream
@@ -60,6 +61,9 @@ from agentllm.provider.transformation import (
 )
 from agentllm.store import ConversationStore, TurnWrites
 
+# What an agno/<name> model runs: an Agno Agent or an Agno Team (same run interface).
+Runner = Agent | Team
+
 # Run metadata key under which the request's own system messages reach the agent's instructions.
 REQUEST_SYSTEM_KEY = "agentllm_request_system"
 
@@ -70,7 +74,7 @@ class PreparedRun:
 
     request: ChatRequest
     identity: RequestIdentity
-    agent: Agent
+    agent: Runner
     model: str
     timeout: float
     # How the tools the agent runs are shown in its reply.
@@ -83,7 +87,7 @@ class PreparedRun:
         return self.identity.session_id_for(self.request.agent)
 
 
-def _with_request_system(agent: Agent) -> Agent:
+def _with_request_system(agent: Runner) -> Runner:
     """Make ``agent`` append a request's system messages (from run metadata) to its instructions."""
     base = agent.instructions
 
@@ -107,13 +111,13 @@ class AgentCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._agents: OrderedDict[tuple[str, ModelParams, bool], Agent] = OrderedDict()
+        self._agents: OrderedDict[tuple[str, ModelParams, bool], Runner] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._agents)
 
-    def get(self, name: str, params: ModelParams, stateful: bool) -> Agent:
+    def get(self, name: str, params: ModelParams, stateful: bool) -> Runner:
         key = (name, params, stateful)
         with self._lock:
             agent = self._agents.get(key)
@@ -133,17 +137,16 @@ class AgentCache:
         return agent
 
 
-def session_runs(agent: Agent, session_id: str, user_id: str) -> list[RunOutput]:
-    """Every stored run of the agent's session, oldest first (one read of the store)."""
+def session_runs(agent: Runner, session_id: str, user_id: str) -> list[RunOutput]:
+    """Every stored run of the agent's (or team's) session, oldest first (one read)."""
     db = agent.db
     if db is None:
         return []
+    kind = SessionType.TEAM if isinstance(agent, Team) else SessionType.AGENT
     if isinstance(db, ConversationStore):
-        session = db.read_for_turn(session_id, user_id)  # Agno's own read reuses it
+        session = db.read_for_turn(session_id, user_id, kind)  # Agno's own read reuses it
     else:
-        session = db.get_session(
-            session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
-        )
+        session = db.get_session(session_id=session_id, session_type=kind, user_id=user_id)
     return list(getattr(session, "runs", None) or [])
 
 
@@ -170,7 +173,7 @@ def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
 
 
 def mark_superseded(
-    agent: Agent, session_id: str, user_id: str, runs: list[RunOutput], run_ids: tuple[str, ...]
+    agent: Runner, session_id: str, user_id: str, runs: list[RunOutput], run_ids: tuple[str, ...]
 ) -> None:
     """Keep replaced runs on disk but out of the history, as Agno does for regenerated runs."""
     if agent.db is None:
@@ -252,7 +255,7 @@ class AgnoLLM(CustomLLM):
             display=display_for(self.config.tool_display, identity.open_webui),
         )
 
-    def _plan(self, run: PreparedRun) -> tuple[list[Message], dict[str, Any]]:
+    def _plan(self, run: PreparedRun) -> tuple[Runner, Message | list[Message], dict[str, Any]]:
         """Reconcile with the stored conversation (caller holds its lock) and build the run call."""
         request, session_id = run.request, run.session_id
         if session_id is None:
@@ -278,7 +281,14 @@ class AgnoLLM(CustomLLM):
         }
         if session_id is not None:
             kwargs["session_id"] = session_id
-        return run_input(request, plan), kwargs
+        messages = run_input(request, plan)
+        if not isinstance(run.agent, Team):
+            return run.agent, messages, kwargs
+        # A team takes one message per run (it flattens a list into one); earlier turns reach its
+        # leader as the team's additional input, on a copy for this run only.
+        *earlier, newest = messages
+        team = run.agent.deep_copy(update={"additional_input": earlier}) if earlier else run.agent
+        return team, newest, kwargs
 
     @asynccontextmanager
     async def _aturn(self, run: PreparedRun) -> AsyncIterator[TurnWrites | None]:
@@ -326,13 +336,13 @@ class AgnoLLM(CustomLLM):
     async def _aevents(self, run: PreparedRun) -> AsyncIterator[Item]:
         try:
             async with self._aturn(run) as writes:
-                messages, kwargs = self._plan(run)
-                stream = run.agent.arun(messages, **kwargs)
+                runner, messages, kwargs = self._plan(run)
+                stream = runner.arun(messages, **kwargs)
                 try:
                     async with asyncio.timeout(run.timeout):
                         finished = None
                         async for event in stream:
-                            item = run_item(event, run.model)
+                            item = run_item(event, run.model, isinstance(run.agent, Team))
                             if isinstance(item, Finished):
                                 finished = item  # Agno's last event: its stream ends here
                             elif item is not None:
@@ -412,10 +422,10 @@ class AgnoLLM(CustomLLM):
     def _events(self, run: PreparedRun) -> Iterator[Item]:
         try:
             with self._turn(run) as writes:
-                messages, kwargs = self._plan(run)
+                runner, messages, kwargs = self._plan(run)
                 finished = None
-                for event in run.agent.run(messages, **kwargs):
-                    item = run_item(event, run.model)
+                for event in runner.run(messages, **kwargs):
+                    item = run_item(event, run.model, isinstance(run.agent, Team))
                     if isinstance(item, Finished):
                         finished = item
                     elif item is not None:

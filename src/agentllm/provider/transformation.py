@@ -18,6 +18,7 @@ import httpx
 import litellm
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
+from agno.run.team import TeamRunOutput
 from litellm.litellm_core_utils.core_helpers import map_finish_reason
 from litellm.types.utils import (
     Delta,
@@ -410,7 +411,7 @@ def tool_call(event: Any) -> ToolCall | None:
     tool = getattr(event, "tool", None)
     if tool is None:
         return None
-    done = event.event == "ToolCallCompleted"
+    done = event.event.endswith("ToolCallCompleted")
     result = tool.result
     return ToolCall(
         id=str(tool.tool_call_id or ""),
@@ -422,15 +423,20 @@ def tool_call(event: Any) -> ToolCall | None:
     )
 
 
-def run_item(event: Any, model: str) -> Item | None:
+def run_item(event: Any, model: str, team: bool = False) -> Item | None:
     """One Agno stream item as reply text, thinking, a tool call, the run's end, or nothing of
     interest (a failed tool call arrives both as completed and as ``ToolCallError``: the first
-    is enough)."""
-    if isinstance(event, RunOutput):
+    is enough). For a ``team``, only the team's own events count: its members' runs reach the
+    reply through the leader's delegation tool calls and its answer."""
+    if isinstance(event, RunOutput | TeamRunOutput):
         if event.status == RunStatus.error:
             raise error_for(None, str(event.content or "the agent run failed"), model)
         return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
     kind = getattr(event, "event", None)
+    if team:
+        if not (isinstance(kind, str) and kind.startswith("Team")):
+            return None
+        kind = kind.removeprefix("Team")
     if kind == "RunContent":
         content = getattr(event, "content", None)
         if isinstance(content, str) and content:
