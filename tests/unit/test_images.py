@@ -223,3 +223,15 @@ def test_a_model_can_say_it_takes_no_images_and_unknown_models_take_none():
 
     assert not accepts_images(TextOnly())
     assert not accepts_images(Ollama(id="llama3.2"))
+
+
+@pytest.mark.parametrize("spec", ["google:gemini-2.5-flash", "openai-chat:gpt-4o-mini"])
+def test_the_models_agents_really_run_on_take_images(monkeypatch, spec):
+    # build_model swaps Agno's classes for subclasses that report upstream errors: still
+    # the same models, so still taking images.
+    from agentllm.models import build_model
+    from agentllm.provider.images import accepts_images
+
+    monkeypatch.setenv("AGENTLLM_MODEL", spec)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert accepts_images(build_model("google:gemini-2.5-flash"))

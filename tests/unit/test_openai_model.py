@@ -79,3 +79,15 @@ async def test_the_servers_error_reaches_the_provider_with_its_status(
     assert caught.value.status_code == status
     assert advice in str(caught.value)
     assert f"the server at {fake.url}/v1/chat/completions answered {status}" in str(caught.value)
+
+
+async def test_credentials_in_the_base_url_never_reach_the_client(fake):
+    url = fake.url.replace("http://", "http://admin:s3cret@") + "/v1"
+    model = OpenAIChat(id=server.MODEL, base_url=url, api_key="k", max_retries=0)
+    fake.script(server.error("bad_key"))
+    events = [e async for e in Agent(model=model).arun("hi", stream=True, yield_run_output=True)]
+    [error_event] = [e for e in events if getattr(e, "event", None) == "RunError"]
+    with pytest.raises(Exception) as caught:
+        run_item(error_event, MODEL)
+    assert "s3cret" not in str(caught.value) and "admin" not in str(caught.value)
+    assert f"the server at {fake.url}/v1/chat/completions answered 401" in str(caught.value)

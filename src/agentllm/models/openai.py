@@ -44,7 +44,8 @@ def upstream_error(cause: openai.APIStatusError) -> UpstreamError:
         reason = str(body.get("code") or body.get("type") or "")
     else:
         message, reason = str(body or cause.message), ""
-    url = cause.request.url.copy_with(query=None)
+    # Where, without credentials or query: it is shown to the client and logged.
+    url = cause.request.url.copy_with(query=None, username=None, password=None)
     return UpstreamError(
         provider=f"the server at {url}",
         key_variable=KEY_VARIABLE,

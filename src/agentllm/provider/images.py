@@ -224,8 +224,8 @@ def accepts_images(model: Any) -> bool:
     declared = getattr(model, "accepts_images", None)
     if isinstance(declared, bool):
         return declared
-    kind = type(model)
-    return f"{kind.__module__}.{kind.__qualname__}" in IMAGE_MODELS
+    # Subclasses too: build_model runs Agno's Gemini and OpenAIChat as subclasses of its own.
+    return any(f"{k.__module__}.{k.__qualname__}" in IMAGE_MODELS for k in type(model).__mro__)
 
 
 def no_images(agent: str, model: Any) -> str:

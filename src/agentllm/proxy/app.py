@@ -53,6 +53,7 @@ def build_app() -> Any:
             config.gemini_api_key or "",
             config.github_token or "",
             config.jira_token or "",
+            os.environ.get("OPENAI_API_KEY", ""),
         ]
     )
     logs.configure(os.environ.get("AGENTLLM_LOG_LEVEL", "info"))  # after LiteLLM's import
