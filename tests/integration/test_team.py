@@ -6,6 +6,8 @@ message the leader received; ``/tool delegate_task_to_member {...}`` makes it de
 
 from __future__ import annotations
 
+import base64
+import os
 import uuid
 
 from tests.support.store import stored_runs
@@ -84,3 +86,21 @@ def test_history_the_store_has_never_seen_reaches_the_leader_once(client):
     ]
     reply = say(client, messages, {"X-Session-Id": uuid.uuid4().hex}, stream=False)
     assert context(reply) == ["one", "two"]
+
+
+def test_an_image_reaches_the_leader_and_the_turn_is_stored(proxy, client):
+    picture = b"\x89PNG\r\n\x1a\n" + os.urandom(992)
+    chat = uuid.uuid4().hex
+    content = [
+        {"type": "text", "text": "look"},
+        {
+            "type": "image_url",
+            "image_url": {"url": "data:image/png;base64," + base64.b64encode(picture).decode()},
+        },
+    ]
+    reply = say(client, [{"role": "user", "content": content}], {"X-Session-Id": chat})
+    assert reply.startswith("echo: look [image image/png 1000 bytes]")
+    assert context(say(client, "and?", {"X-Session-Id": chat})) == [
+        "look [image reference image/png 1000 bytes]",
+        "and?",
+    ]

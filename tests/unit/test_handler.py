@@ -226,3 +226,27 @@ def test_turns_with_images_read_back_from_a_stored_run_equal_the_turns_sent(tmp_
     assert sent == [*request.history, Turn("user", "and", request.images)]
     assert reply.role == "assistant" and reply.content.startswith("echo: and [image image/png")
     assert all(i.content is None for m in session.runs[0].messages for i in m.images or [])
+
+
+def test_two_assistant_messages_a_client_sent_stay_two_turns():
+    from agno.models.message import Message
+    from agno.run.agent import RunOutput
+    from agno.run.base import RunStatus
+
+    from agentllm.provider.handler import completed_turns
+    from agentllm.provider.transformation import Turn
+
+    run = RunOutput(
+        run_id="r1",
+        status=RunStatus.completed,
+        messages=[
+            Message(role="user", content="u1"),
+            Message(role="assistant", content="part one"),
+            Message(role="assistant", content="part two"),
+            Message(role="user", content="u2"),
+            Message(role="assistant", content="answer"),
+        ],
+    )
+    [stored] = completed_turns([run])
+    assert [t.content for t in stored.turns] == ["u1", "part one", "part two", "u2", "answer"]
+    assert all(isinstance(t, Turn) for t in stored.turns)

@@ -367,3 +367,14 @@ def test_a_server_without_git_says_so(demo, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     error = answer(toolkit(demo).release_status("demo"))["error"]
     assert error == "git is not installed on the server"
+
+
+def test_a_version_decided_from_part_of_the_history_says_so(demo, monkeypatch):
+    import agentllm.tools.release_tools as release_tools
+
+    monkeypatch.setattr(release_tools, "MAX_COMMITS", 2)
+    result = answer(toolkit(demo).next_version("demo"))
+    assert result["commits"] == 5
+    assert "newest 2 of 5 commits" in result["warning"]
+    monkeypatch.setattr(release_tools, "MAX_COMMITS", 1000)
+    assert "warning" not in answer(toolkit(demo).next_version("demo"))

@@ -155,3 +155,20 @@ def test_a_started_call_is_labelled_with_its_name_and_holds_its_arguments():
     assert "<summary>Calling next_version</summary>\n" in text  # Open WebUI needs the newline
     assert text.count("</details>") == 1
     assert strip_tool_calls("before" + text + "after").split() == ["before", "after"]
+
+
+def test_unclosed_blocks_are_left_alone_in_one_pass():
+    # Unclosed blocks must not make the scan go back to the end for each one: with a lazy
+    # regex this 1.2 MB message took minutes (an 8 MB one, hours, holding the event loop).
+    text = '<details type="tool_calls" x>\n' * 40_000
+    assert strip_tool_calls(text) == text
+    # As before: a block runs from an opening to the first closing after it.
+    assert strip_tool_calls("before" + text + "</details>\nafter") == "before\nafter"
+
+
+def test_with_display_off_text_around_a_tool_call_stays_apart():
+    # The stored reply has the words before and after the call as separate messages: the
+    # client's copy must not glue them together ("check.echo:").
+    view = ToolView("off")
+    shown = "".join(view.show(p) for p in ["Let me check.", STARTED, DONE, "It is 1.3.0."])
+    assert shown.split() == ["Let", "me", "check.", "It", "is", "1.3.0."]

@@ -157,17 +157,21 @@ def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
         if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
             continue
         turns: list[Turn] = []
+        after_tools = False  # a tool ran since the last turn
         for m in run.messages or []:
+            if m.from_history or m.temporary:
+                continue
+            if m.role == "tool" or m.tool_calls:
+                after_tools = True
             text, images = m.get_content_string(), message_images(m)
-            if m.role not in ("user", "assistant") or m.from_history or m.temporary:
+            if m.role not in ("user", "assistant") or not (text or images):
                 continue
-            if not (text or images):
-                continue
-            if m.role == "assistant" and turns and turns[-1].role == "assistant":
+            if m.role == "assistant" and after_tools and turns and turns[-1].role == "assistant":
                 # The text before and after the run's tool calls: one reply to the client.
                 turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}", turns[-1].images)
             else:
                 turns.append(Turn("user" if m.role == "user" else "assistant", text, images))
+            after_tools = False
         found.append(StoredRun(run_id=str(run.run_id), turns=tuple(turns)))
     return found
 
@@ -255,7 +259,7 @@ class AgnoLLM(CustomLLM):
             display=display_for(self.config.tool_display, identity.open_webui),
         )
 
-    def _plan(self, run: PreparedRun) -> tuple[Runner, Message | list[Message], dict[str, Any]]:
+    def _plan(self, run: PreparedRun) -> tuple[Runner, str | list[Message], dict[str, Any]]:
         """Reconcile with the stored conversation (caller holds its lock) and build the run call."""
         request, session_id = run.request, run.session_id
         if session_id is None:
@@ -288,7 +292,10 @@ class AgnoLLM(CustomLLM):
         # leader as the team's additional input, on a copy for this run only.
         *earlier, newest = messages
         team = run.agent.deep_copy(update={"additional_input": earlier}) if earlier else run.agent
-        return team, newest, kwargs
+        # Its images go beside the text: a team stores an input message's images as bytes
+        # (its run then cannot be written), but the images of a run as references.
+        kwargs["images"] = newest.images
+        return team, newest.get_content_string(), kwargs
 
     @asynccontextmanager
     async def _aturn(self, run: PreparedRun) -> AsyncIterator[TurnWrites | None]:

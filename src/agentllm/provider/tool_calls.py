@@ -31,9 +31,8 @@ RESULT_CHARS = 1000
 STATUS_RESULT_CHARS = 200
 GEAR = "⚙"
 
-_BLOCK = re.compile(
-    r'<details type="(?:tool_calls|tool_progress)"[^>]*>\n.*?</details>\n?', re.DOTALL
-)
+_OPENING = re.compile(r'<details type="(?:tool_calls|tool_progress)"[^>\n]*>\n')
+_CLOSING = "</details>"
 _STATUS_LINE = re.compile(rf"^{GEAR} \S+ (?:\{{.*\}} …|→ .*|failed: .*)$", re.MULTILINE)
 
 
@@ -102,7 +101,10 @@ class ToolView:
         """The text to send for ``piece``: reply text as is, a tool call in this view's form."""
         if isinstance(piece, ToolCall):
             if self.display == "off":
-                return ""
+                # Nothing shown, but the text before and after the call stays apart.
+                text = "" if self._at_line_start else "\n\n"
+                self._at_line_start = True
+                return text
             text = _details(piece) if self.display == "details" else _status(piece)
             if not self._at_line_start:
                 text = "\n\n" + text
@@ -113,10 +115,27 @@ class ToolView:
         return text
 
 
+def _strip_blocks(text: str) -> str:
+    """``text`` with each closed tool block replaced by a line break, in one pass (a lazy regex
+    would rescan to the end of the text for every unclosed block)."""
+    kept: list[str] = []
+    position = 0
+    while (opening := _OPENING.search(text, position)) is not None:
+        end = text.find(_CLOSING, opening.end())
+        if end < 0:
+            break  # no block closes after this one: the rest is left as it is
+        kept += [text[position : opening.start()], "\n"]
+        position = end + len(_CLOSING)
+        if text.startswith("\n", position):
+            position += 1
+    kept.append(text[position:])
+    return "".join(kept)
+
+
 def strip_tool_calls(text: str) -> str:
     """``text`` without the tool calls this module showed in it (either form)."""
     if "<details" in text:
-        text = _BLOCK.sub("\n", text)
+        text = _strip_blocks(text)
     if GEAR in text:
         text = _STATUS_LINE.sub("", text)
     return text

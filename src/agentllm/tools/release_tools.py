@@ -279,7 +279,7 @@ class ReleaseTools(Toolkit):
             decision, total = self._decision(repo, history, pre)
         except ValueError as exc:
             raise GitError(str(exc)) from None
-        return {
+        result = {
             "next_version": decision.version,
             "tag": decision.tag,
             "bump": decision.bump,
@@ -288,6 +288,12 @@ class ReleaseTools(Toolkit):
             "since": decision.since,
             "commits": total,
         }
+        if total > MAX_COMMITS:
+            result["warning"] = (
+                f"decided from the newest {MAX_COMMITS} of {total} commits: a breaking change "
+                "or feature in an older one would make the bump larger; check before tagging"
+            )
+        return result
 
     def _changelog(self, repo: GitRepository, since: str | None) -> str:
         history = self._history(repo)
