@@ -210,6 +210,155 @@ def test_bad_input_gets_a_clear_openai_error_and_the_server_keeps_serving(
     assert good.status_code == 200, good.text
 
 
+# --- /v1/responses and /v1/messages -------------------------------------------------------------
+
+RESPONSES = "/responses"
+MESSAGES = "/messages"
+GOOD_BODIES = {
+    "/chat/completions": GOOD,
+    RESPONSES: {"model": AGENT, "input": "still fine"},
+    MESSAGES: {"model": AGENT, "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]},
+}
+
+
+def responses(**overrides):
+    return json.dumps({"model": AGENT, "input": "hi", **overrides}).encode()
+
+
+def anthropic(**overrides):
+    return json.dumps({**GOOD_BODIES[MESSAGES], **overrides}).encode()
+
+
+def assert_error(response, status, fragment):
+    """A JSON error with the status and a message naming the problem."""
+    assert response.status_code == status, response.text[:500]
+    error = response.json()["error"]
+    assert fragment.lower() in error["message"].lower(), error
+    assert error["type"], error
+    assert "Traceback" not in response.text
+
+
+def assert_still_serving(proxy, path):
+    auth = {"Authorization": f"Bearer {proxy.key}"}
+    good = httpx.post(f"{proxy.base_url}{path}", json=GOOD_BODIES[path], headers=auth, timeout=30)
+    assert good.status_code == 200, good.text
+
+
+# Each of these got a 500 from LiteLLM 1.108.7 (a plain-text "Internal Server Error" where the
+# model is not a string), a 200 stream that failed, or a 400 with a traceback in its message.
+# (id, endpoint, raw body, expected status, fragment of the error message)
+ENDPOINT_CASES = [
+    ("model a number, metadata a list", RESPONSES, responses(model=5, metadata=[]), 400, "model"),
+    ("model a number, metadata null", RESPONSES, responses(model=5, metadata=None), 400, "model"),
+    ("input a number", RESPONSES, responses(input=5), 400, "input"),
+    ("input item a number", RESPONSES, responses(input=[5]), 400, "input[0]"),
+    (
+        "input item content an object",
+        RESPONSES,
+        responses(input=[{"role": "user", "content": {"text": "hi"}}]),
+        400,
+        "input[0].content",
+    ),
+    (
+        "input item content a number",
+        RESPONSES,
+        responses(input=[{"role": "user", "content": 1.5}]),
+        400,
+        "input[0].content",
+    ),
+    (
+        "content part a number",
+        RESPONSES,
+        responses(input=[{"role": "user", "content": [5]}]),
+        400,
+        "input[0].content[0]",
+    ),
+    (
+        "instructions not a string, streamed",
+        RESPONSES,
+        responses(instructions=False, stream=True),
+        400,
+        "instructions",
+    ),
+    ("messages empty", MESSAGES, anthropic(messages=[]), 400, "messages"),
+    ("messages null", MESSAGES, anthropic(messages=None), 400, "messages"),
+    ("messages a number", MESSAGES, anthropic(messages=5), 400, "messages"),
+    ("message a number", MESSAGES, anthropic(messages=[5]), 400, "messages[0]"),
+    ("message without role", MESSAGES, anthropic(messages=[{"content": "hi"}]), 400, "role"),
+    (
+        "content block a number",
+        MESSAGES,
+        anthropic(messages=[{"role": "user", "content": [5]}]),
+        400,
+        "messages[0].content[0]",
+    ),
+    (
+        "model a number, metadata a number",
+        MESSAGES,
+        anthropic(model=53, metadata=0.0),
+        400,
+        "model",
+    ),
+    ("metadata.user_id a number", MESSAGES, anthropic(metadata={"user_id": 5}), 400, "user_id"),
+    ("thinking a string", MESSAGES, anthropic(thinking="x"), 400, "thinking"),
+    (
+        "thinking budget a string",
+        MESSAGES,
+        anthropic(thinking={"type": "enabled", "budget_tokens": "x"}),
+        400,
+        "budget_tokens",
+    ),
+    (
+        "thinking budget null",
+        MESSAGES,
+        anthropic(thinking={"type": "enabled", "budget_tokens": None}),
+        400,
+        "budget_tokens",
+    ),
+    ("tool type a number", MESSAGES, anthropic(tools=[{"type": 5, "name": "x"}]), 400, "tools[0]"),
+    ("tool type null", MESSAGES, anthropic(tools=[{"type": None}]), 400, "tools[0]"),
+    ("tool_choice true", MESSAGES, anthropic(tool_choice=True), 400, "tool_choice"),
+    ("tool_choice a string", MESSAGES, anthropic(tool_choice="auto"), 400, "tool_choice"),
+    (
+        "tool_choice of an unknown type",
+        MESSAGES,
+        anthropic(tool_choice={"type": "wizard"}),
+        400,
+        "tool_choice.type",
+    ),
+    (
+        "tool_choice name a number",
+        MESSAGES,
+        anthropic(tool_choice={"type": "tool", "name": 5}),
+        400,
+        "tool_choice.name",
+    ),
+    (
+        "tool_choice name null",
+        MESSAGES,
+        anthropic(tool_choice={"type": "tool", "name": None}),
+        400,
+        "tool_choice.name",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "status", "fragment"),
+    [c[1:] for c in ENDPOINT_CASES],
+    ids=[f"{c[1].strip('/')}: {c[0]}" for c in ENDPOINT_CASES],
+)
+def test_bad_responses_and_messages_bodies_get_a_clear_error_and_the_server_keeps_serving(
+    proxy, path, raw, status, fragment
+):
+    auth = {"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json"}
+    response = httpx.post(f"{proxy.base_url}{path}", content=raw, headers=auth, timeout=30)
+    assert_error(response, status, fragment)
+    if path == MESSAGES:  # Anthropic's error envelope, as LiteLLM's own /v1/messages errors
+        assert response.json()["type"] == "error"
+    assert_still_serving(proxy, path)
+
+
 def test_header_values_with_cr_lf_are_rejected_by_the_client_or_server(proxy):
     # h11 refuses to send such headers; a raw socket shows what the server does with them.
     import socket

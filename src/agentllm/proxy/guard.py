@@ -1,10 +1,11 @@
 """ASGI middleware answering what the stock LiteLLM proxy mishandles before our provider runs.
 
-Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500, and so
-does a user message with a content part of a type LiteLLM does not know (or without a type). The
-guard reads JSON request bodies once, checks that they are UTF-8 JSON objects within the size
-and nesting limits, and answers anything else with an OpenAI-format 400 (or 413) before LiteLLM
-sees it.
+Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500; so do
+malformed messages on each chat endpoint (``agentllm.proxy.checks``), and a ``metadata`` that is
+not an object next to a ``model`` that is not a string (a plain-text 500). The guard reads JSON
+request bodies once, checks that they are UTF-8 JSON objects within the size and nesting limits
+and of their endpoint's shape, and answers anything else with a 400 (or 413) in the endpoint's
+error format before LiteLLM sees it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from litellm.types.llms.openai import ValidUserMessageContentTypes
+from agentllm.proxy.checks import CHECKS
+from agentllm.proxy.errors import error_body
 
 log = logging.getLogger("agentllm.guard")
 
@@ -39,57 +41,18 @@ def max_body_bytes() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY_BYTES
 
 
-def error_body(
-    message: str, kind: str = "invalid_request_error", param: str | None = None, code: int = 400
-) -> bytes:
-    """An OpenAI-format error body."""
-    return json.dumps(
-        {"error": {"message": message, "type": kind, "param": param, "code": str(code)}}
-    ).encode()
+def endpoint_of(path: str) -> str | None:
+    """Which chat endpoint ``path`` is (a key of ``CHECKS``), or ``None``.
 
-
-def check_chat_request(value: dict[str, Any]) -> str | None:
-    """Why a chat body breaks the OpenAI schema where LiteLLM would crash, or ``None``."""
-    model = value.get("model")
-    if not isinstance(model, str) or not model.strip():
-        return "'model' is required and must be a non-empty string"
-    for name in ("metadata", "response_format"):
-        if value.get(name) is not None and not isinstance(value[name], dict):
-            return f"{name!r} must be an object"
-    messages = value.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "'messages' must be a non-empty list of messages"
-    for index, message in enumerate(messages):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            return f"{where} must be an object with 'role' and 'content'"
-        role = message.get("role")
-        if not isinstance(role, str) or not role:
-            return f"{where}.role is required and must be a string"
-        tool_calls = message.get("tool_calls")
-        if tool_calls is not None and not (
-            isinstance(tool_calls, list) and all(isinstance(c, dict) for c in tool_calls)
-        ):
-            return f"{where}.tool_calls must be a list of objects"
-        for name in ("name", "tool_call_id"):
-            if message.get(name) is not None and not isinstance(message[name], str):
-                return f"{where}.{name} must be a string"
-        content = message.get("content")
-        if content is None:
-            if role in ("user", "system", "developer"):
-                return f"{where}.content must not be null for role {role!r}"
-        elif isinstance(content, list):
-            for part_index, part in enumerate(content):
-                at = f"{where}.content[{part_index}]"
-                if not isinstance(part, dict) or not isinstance(part.get("type", "text"), str):
-                    return f"{at} must be an object with a 'type'"
-                if role == "user" and part.get("type") not in ValidUserMessageContentTypes:
-                    return (
-                        f"{at}.type {part.get('type')!r} is not a content part type; use one of "
-                        f"{', '.join(ValidUserMessageContentTypes)}"
-                    )
-        elif not isinstance(content, str):
-            return f"{where}.content must be a string or a list of content parts"
+    ``/responses`` and ``/messages`` count only as LiteLLM's own routes (``/v1/messages``, not
+    ``/v1/threads/{id}/messages``, which has another schema).
+    """
+    path = path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        return "/chat/completions"
+    for endpoint in ("/responses", "/messages"):
+        if path == endpoint or path.endswith(f"/v1{endpoint}"):
+            return endpoint
     return None
 
 
@@ -108,8 +71,8 @@ def nesting(value: Any) -> int:
     return deepest
 
 
-def check_body(body: bytes, chat: bool = False) -> str | None:
-    """Why ``body`` cannot be a request, or ``None`` when it is a (valid chat) JSON object."""
+def check_body(body: bytes, endpoint: str | None = None) -> str | None:
+    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -125,7 +88,8 @@ def check_body(body: bytes, chat: bool = False) -> str | None:
         return too_deep
     if not isinstance(value, dict):
         return f"request body must be a JSON object, not a JSON {type(value).__name__}"
-    return check_chat_request(value) if chat else None
+    check = CHECKS.get(endpoint) if endpoint is not None else None
+    return check(value) if check is not None else None
 
 
 class RequestGuard:
@@ -138,13 +102,15 @@ class RequestGuard:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
         if (
             scope["type"] != "http"
             or scope.get("method") != "POST"
-            or not scope.get("path", "").rstrip("/").endswith(GUARDED_SUFFIXES)
+            or not path.rstrip("/").endswith(GUARDED_SUFFIXES)
         ):
             await self.app(scope, receive, send)
             return
+        endpoint = endpoint_of(path)
         limit = max_body_bytes()
         chunks: list[bytes] = []
         size = 0
@@ -155,25 +121,19 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _reply(
-                    send,
-                    413,
-                    error_body(
-                        f"request body is larger than the limit of {limit} bytes "
-                        "(AGENTLLM_MAX_BODY_BYTES)",
-                        code=413,
-                    ),
+                too_large = (
+                    f"request body is larger than the limit of {limit} bytes "
+                    "(AGENTLLM_MAX_BODY_BYTES)"
                 )
+                await _refuse(send, path, 413, too_large, endpoint)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        chat = scope.get("path", "").rstrip("/").endswith("/chat/completions")
-        problem = check_body(body, chat=chat)
+        problem = check_body(body, endpoint)
         if problem is not None:
-            log.info("rejected request to %s: %s", scope.get("path"), problem)
-            await _reply(send, 400, error_body(problem))
+            await _refuse(send, path, 400, problem, endpoint)
             return
 
         replayed = False
@@ -188,15 +148,10 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
 
-async def _reply(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+async def _refuse(send: Send, path: str, status: int, problem: str, endpoint: str | None) -> None:
+    """Answer with an error in the endpoint's format, and log why."""
+    log.info("rejected request to %s: %s", path, problem)
+    body = error_body(problem, code=status, endpoint=endpoint)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
