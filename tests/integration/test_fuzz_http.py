@@ -2,13 +2,15 @@
 
 Hypothesis builds bodies for the three chat endpoints (OpenAI chat completions, OpenAI
 responses, Anthropic-style messages) from the pieces clients get wrong (roles, content and its
-parts, parameters, nesting) mixed with well-formed ones. Every answer must be a 200 or a JSON 4xx
-error with a message and a type, and a well-formed request to the same endpoint must keep
-working after each one.
+parts, parameters, nesting) mixed with well-formed ones, and headers (``Authorization`` forms,
+conversation ids, content type and encoding) around a well-formed body. Every answer must be a
+200 or a JSON 4xx error with a message and a type, and a well-formed request to the same
+endpoint must keep working after each one.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from dataclasses import dataclass
@@ -348,3 +350,127 @@ def test_no_responses_body_gets_a_5xx_and_the_proxy_keeps_serving(proxy, payload
 @given(payload=messages_body)
 def test_no_messages_body_gets_a_5xx_and_the_proxy_keeps_serving(proxy, payload):
     send(proxy, MESSAGES, json.dumps(payload).encode(), maybe_stream(payload))
+
+
+# --- headers ------------------------------------------------------------------------------------
+
+KEY = "<the key>"  # replaced by the proxy's key in the test
+# Bytes an HTTP/1.1 client can put in a header value (h11 refuses NUL, CR, LF and other
+# whitespace than space and tab, and whitespace at either end), Latin-1 and UTF-8 included.
+inner_byte = st.integers(min_value=1, max_value=255).filter(lambda b: b not in b"\n\r\x0b\x0c")
+edge_byte = inner_byte.filter(lambda b: b not in b" \t")
+header_bytes = st.builds(
+    lambda first, middle, last: bytes([first, *middle, last]),
+    edge_byte,
+    st.lists(inner_byte, max_size=40),
+    edge_byte,
+)
+header_value = (
+    header_bytes
+    | st.text(st.characters(exclude_characters="\x00\n\r\x0b\x0c"), max_size=20).map(
+        lambda t: t.strip(" \t").encode()
+    )
+    | st.sampled_from(
+        [
+            b"",
+            b"chat-1",
+            "ünï 🎉".encode(),
+            "ünï".encode("latin-1"),
+            b"\xff\xfe",
+            b"a\x01b",
+            b"tab\there",
+            b"x" * 300,
+            b"x" * 20_000,
+            b"x" * 100_000,
+        ]
+    )
+)
+authorization = st.sampled_from(
+    [
+        f"Bearer {KEY}".encode(),
+        f"bearer {KEY}".encode(),
+        KEY.encode(),
+        f"Basic {KEY}".encode(),
+        f"Bearer {KEY} extra".encode(),
+        b"Bearer",
+        b"Bearer sk-wrong",
+        b"",
+        b"Bearer " + b"k" * 20_000,
+        b"Bearer " + b"k" * 100_000,
+        "Bearer sk-ünï".encode(),
+        "Bearer sk-ünï".encode("latin-1"),
+    ]
+) | header_bytes.map(lambda v: b"Bearer " + v)
+content_type = (
+    st.sampled_from(
+        [
+            b"application/json",
+            b"application/json; charset=utf-8",
+            b"application/json; charset=latin-1",
+            b"text/plain",
+            b"application/x-www-form-urlencoded",
+            b"multipart/form-data",
+            b"multipart/form-data; boundary=xyz",
+            b"application/x-protobuf",
+            b"*/*",
+            b"",
+        ]
+    )
+    | header_bytes
+)
+content_encoding = st.sampled_from([b"gzip", b"deflate", b"br", b"identity", b"gzip, gzip", b""])
+IDENTITY_HEADERS = [
+    "X-OpenWebUI-User-Id",
+    "X-OpenWebUI-Chat-Id",
+    "X-Session-Id",
+    "X-OpenWebUI-User-Email",
+    "X-OpenWebUI-User-Name",
+]
+headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "Authorization": authorization,
+        "x-api-key": authorization,
+        "Content-Type": content_type,
+        "Content-Encoding": content_encoding,
+        **dict.fromkeys(IDENTITY_HEADERS, header_value),
+    },
+)
+# The body is a good one, its gzip, or garbage; with or without "stream".
+body_form = st.sampled_from(["plain", "gzip", "garbage gzip", "garbage"])
+
+
+@fuzz
+@given(
+    path=st.sampled_from(list(ENDPOINTS)),
+    sent=headers,
+    form=body_form,
+    streamed=st.sampled_from([None, True, False]),
+)
+def test_no_headers_get_a_5xx_and_the_proxy_keeps_serving(proxy, path, sent, form, streamed):
+    endpoint = ENDPOINTS[path]
+    payload = {**endpoint.good, **({} if streamed is None else {"stream": streamed})}
+    plain = json.dumps(payload).encode()
+    raw = {
+        "plain": plain,
+        "gzip": gzip.compress(plain),
+        "garbage gzip": b"\x1f\x8b\x08\x00garbage",
+        "garbage": b"\x00\x01garbage",
+    }[form]
+    key = proxy.key.encode()
+    sent = {name: v.replace(KEY.encode(), key) for name, v in sent.items()}
+    with httpx.Client(timeout=30) as http:
+        request = http.build_request("POST", f"{proxy.base_url}{path}", content=raw)
+        # No defaults: a header the example leaves out is missing (Content-Length stays right).
+        for name in ("Authorization", "Content-Type", "Content-Encoding"):
+            request.headers.pop(name, None)
+        request.headers.update(sent)
+        request.headers.encoding = "latin-1"  # to read back values that are not UTF-8
+        response = http.send(request)
+        assert_answer_is_fine(response, endpoint, streamed)
+        good = http.post(
+            f"{proxy.base_url}{path}",
+            json=endpoint.good,
+            headers={"Authorization": f"Bearer {proxy.key}"},
+        )
+        assert good.status_code == 200, good.text[:500]

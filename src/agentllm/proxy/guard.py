@@ -1,11 +1,14 @@
 """ASGI middleware answering what the stock LiteLLM proxy mishandles before our provider runs.
 
 Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500; so do
-malformed messages on each chat endpoint (``agentllm.proxy.checks``), and a ``metadata`` that is
-not an object next to a ``model`` that is not a string (a plain-text 500). The guard reads JSON
-request bodies once, checks that they are UTF-8 JSON objects within the size and nesting limits
-and of their endpoint's shape, and answers anything else with a 400 (or 413) in the endpoint's
-error format before LiteLLM sees it.
+malformed messages on each chat endpoint (``agentllm.proxy.checks``), a ``metadata`` that is not
+an object next to a ``model`` that is not a string (a plain-text 500), and headers past the HTTP
+server's buffer (a dropped connection). The guard answers all of these, with a 4xx in the
+endpoint's error format, before LiteLLM sees the request:
+
+- headers larger than ``MAX_HEADER_BYTES`` in all: 431;
+- bodies over the size limit: 413; bodies that are not UTF-8 JSON objects within the nesting
+  limit, or that break their endpoint's schema: 400.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# All request headers together (names and values). Real requests stay far below it. The HTTP
+# server reads headers up to agentllm.server.MAX_HEADER_BUFFER_BYTES (h11's default, 16 KiB,
+# dropped the connection of a larger request), so that in between a client gets this 431.
+MAX_HEADER_BYTES = 32 * 1024
 # Deeper JSON is refused: Python's parser fails past ~1,000 levels (a 500 from LiteLLM), and
 # copies of the request inside LiteLLM recurse over it. Real requests (tool schemas included)
 # stay far below this; 200 levels still passed through LiteLLM 1.108.7 here.
@@ -92,8 +99,14 @@ def check_body(body: bytes, endpoint: str | None = None) -> str | None:
     return check(value) if check is not None else None
 
 
+def header_bytes(scope: Scope) -> int:
+    """The size of the request's headers, names and values."""
+    return sum(len(name) + len(value) for name, value in scope.get("headers") or ())
+
+
 class RequestGuard:
-    """Validate POST bodies of the completion endpoints; pass everything else through untouched."""
+    """Refuse oversized headers on every request and validate POST bodies of the completion
+    endpoints; pass everything else through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -102,15 +115,19 @@ class RequestGuard:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope.get("method") != "POST"
-            or not path.rstrip("/").endswith(GUARDED_SUFFIXES)
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
         endpoint = endpoint_of(path)
+        size = header_bytes(scope)
+        if size > MAX_HEADER_BYTES:
+            too_large = f"request headers are {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+            await _refuse(send, path, 431, too_large, endpoint)
+            return
+        if scope.get("method") != "POST" or not path.rstrip("/").endswith(GUARDED_SUFFIXES):
+            await self.app(scope, receive, send)
+            return
         limit = max_body_bytes()
         chunks: list[bytes] = []
         size = 0
