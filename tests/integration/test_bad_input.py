@@ -382,6 +382,18 @@ HEADER_CASES = [
     ("chat id with a control byte", {"X-OpenWebUI-Chat-Id": b"a\x01b"}, None, 400, "control"),
     ("user id with a control byte", {"X-OpenWebUI-User-Id": b"u\x7f"}, None, 400, "control"),
     ("session id with a tab", {"X-Session-Id": b"tab\there"}, None, 400, "control"),
+    # LiteLLM read these as JSON regardless (400 "not valid JSON/UTF-8"), or as a form ("missing
+    # 'messages'"): 415 says what to send instead.
+    ("gzip of garbage", {"Content-Encoding": b"gzip"}, b"\x1f\x8bgarbage", 415, "uncompressed"),
+    ("gzip of a good body", {"Content-Encoding": b"gzip"}, "gzip", 415, "content-encoding 'gzip'"),
+    (
+        "form content type",
+        {"Content-Type": b"application/x-www-form-urlencoded"},
+        None,
+        415,
+        "json",
+    ),
+    ("multipart", {"Content-Type": b"multipart/form-data; boundary=x"}, None, 415, "json"),
 ]
 
 
@@ -414,6 +426,8 @@ def test_bad_headers_get_a_clear_error_on_every_endpoint(
     raw = gzip.compress(good) if raw == "gzip" else raw or good
     response = post_with_headers(proxy, path, raw, headers)
     assert_error(response, status, fragment)
+    if "Content-Encoding" in headers:
+        assert response.headers["accept-encoding"] == "identity"
     assert_still_serving(proxy, path)
 
 

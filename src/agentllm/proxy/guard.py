@@ -7,6 +7,8 @@ server's buffer (a dropped connection). The guard answers all of these, with a 4
 endpoint's error format, before LiteLLM sees the request:
 
 - headers larger than ``MAX_HEADER_BYTES`` in all: 431;
+- a request body with a ``Content-Encoding`` (gzip, ...) or a form content type: 415 (LiteLLM
+  would read the bytes as they are, or as a form);
 - bodies over the size limit: 413; bodies that are not UTF-8 JSON objects within the nesting
   limit, or that break their endpoint's schema: 400.
 """
@@ -40,6 +42,7 @@ MAX_HEADER_BYTES = 32 * 1024
 # stay far below this; 200 levels still passed through LiteLLM 1.108.7 here.
 MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def max_body_bytes() -> int:
@@ -104,6 +107,34 @@ def header_bytes(scope: Scope) -> int:
     return sum(len(name) + len(value) for name, value in scope.get("headers") or ())
 
 
+def _header(scope: Scope, name: bytes) -> str:
+    """A request header's value(s), comma-joined, lower-cased, as text."""
+    values = [v for n, v in scope.get("headers") or () if n.lower() == name]
+    return b",".join(values).decode("latin-1").strip().lower()
+
+
+def check_encoding(scope: Scope) -> str | None:
+    """Why the request's ``Content-Encoding`` keeps its body from being read as JSON."""
+    encoding = _header(scope, b"content-encoding")
+    if encoding in ("", "identity"):
+        return None
+    return (
+        f"Content-Encoding {encoding[:40]!r} is not supported: send the request body "
+        "uncompressed, without Content-Encoding"
+    )
+
+
+def check_media_type(scope: Scope) -> str | None:
+    """Why the request's ``Content-Type`` would make LiteLLM read its body as a form."""
+    media_type = _header(scope, b"content-type").split(";")[0].strip()
+    if media_type not in FORM_TYPES:
+        return None
+    return (
+        f"Content-Type {media_type!r} is not supported: send a JSON body with "
+        "Content-Type: application/json"
+    )
+
+
 class RequestGuard:
     """Refuse oversized headers on every request and validate POST bodies of the completion
     endpoints; pass everything else through untouched."""
@@ -127,6 +158,14 @@ class RequestGuard:
             return
         if scope.get("method") != "POST" or not path.rstrip("/").endswith(GUARDED_SUFFIXES):
             await self.app(scope, receive, send)
+            return
+        if (unreadable := check_encoding(scope)) is not None:
+            # RFC 9110: a 415 for a content coding says which codings are accepted.
+            accepted = [(b"accept-encoding", b"identity")]
+            await _refuse(send, path, 415, unreadable, endpoint, accepted)
+            return
+        if (unreadable := check_media_type(scope)) is not None:
+            await _refuse(send, path, 415, unreadable, endpoint)
             return
         limit = max_body_bytes()
         chunks: list[bytes] = []
@@ -165,10 +204,18 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
 
-async def _refuse(send: Send, path: str, status: int, problem: str, endpoint: str | None) -> None:
+async def _refuse(
+    send: Send,
+    path: str,
+    status: int,
+    problem: str,
+    endpoint: str | None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     """Answer with an error in the endpoint's format, and log why."""
     log.info("rejected request to %s: %s", path, problem)
     body = error_body(problem, code=status, endpoint=endpoint)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += extra_headers or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
