@@ -15,6 +15,8 @@ from litellm.types.llms.openai import ValidUserMessageContentTypes
 
 Check = Callable[[dict[str, Any]], str | None]
 
+ANTHROPIC_TOOL_CHOICES = ("auto", "any", "tool", "none")
+
 
 def _is(item: Any, kind: type) -> bool:
     """``isinstance``, except that a boolean is not an integer."""
@@ -150,22 +152,11 @@ def check_messages_request(value: dict[str, Any]) -> str | None:
             return problem
     elif system is not None and not isinstance(system, str):
         return "'system' must be a string or a list of text blocks"
-    if (problem := _check_anthropic_options(value)) is not None:
-        return problem
-    thinking = value.get("thinking")
-    if thinking is not None:
-        if not isinstance(thinking, dict) or not isinstance(thinking.get("type"), str):
-            return "'thinking' must be an object with a string 'type'"
-        if not _field_is(thinking, "budget_tokens", int):
-            return "'thinking.budget_tokens' must be an integer"
-    return None
-
-
-ANTHROPIC_TOOL_CHOICES = ("auto", "any", "tool", "none")
+    return _check_anthropic_options(value)
 
 
 def _check_anthropic_options(value: dict[str, Any]) -> str | None:
-    """``tools``, ``tool_choice`` and ``metadata.user_id`` of an Anthropic request."""
+    """``tools``, ``tool_choice``, ``thinking`` and ``metadata.user_id`` of an Anthropic request."""
     tools = value.get("tools")
     if tools is not None:
         if not isinstance(tools, list):
@@ -181,6 +172,12 @@ def _check_anthropic_options(value: dict[str, Any]) -> str | None:
             return f"'tool_choice.type' must be one of {', '.join(ANTHROPIC_TOOL_CHOICES)}"
         if not _field_is(choice, "name", str):
             return "'tool_choice.name' must be a string"
+    thinking = value.get("thinking")
+    if thinking is not None:
+        if not isinstance(thinking, dict) or not isinstance(thinking.get("type"), str):
+            return "'thinking' must be an object with a string 'type'"
+        if not _field_is(thinking, "budget_tokens", int):
+            return "'thinking.budget_tokens' must be an integer"
     if not _optional(value.get("metadata") or {}, "user_id", str):
         return "'metadata.user_id' must be a string"
     return None
