@@ -276,6 +276,30 @@ ENDPOINT_CASES = [
         "input[0].content[0]",
     ),
     (
+        "web_search_call item without id, status, action (found by fuzzing)",
+        RESPONSES,
+        responses(input=[{"type": "web_search_call"}, {"role": "user", "content": "hi"}]),
+        400,
+        "input[0].id",
+    ),
+    (
+        "web_search_call item of an unknown status",
+        RESPONSES,
+        responses(
+            input=[
+                {
+                    "type": "web_search_call",
+                    "id": "ws",
+                    "status": "x",
+                    "action": {"type": "search", "query": "q"},
+                },
+                {"role": "user", "content": "hi"},
+            ]
+        ),
+        400,
+        "input[0].status",
+    ),
+    (
         "instructions not a string, streamed",
         RESPONSES,
         responses(instructions=False, stream=True),

@@ -208,6 +208,12 @@ responses_item = st.fixed_dictionaries(
         "summary": value,
         "content": value,
         "role": leaf,
+        "status": st.sampled_from(["completed", "in_progress", "x"]) | leaf,
+        "action": value
+        | st.fixed_dictionaries(
+            {"type": st.sampled_from(["search", "open_page", "x"]) | leaf},
+            optional={"query": leaf, "url": leaf},
+        ),
     },
 )
 good_responses_message = st.fixed_dictionaries(

@@ -34,6 +34,12 @@ WELL_FORMED_RESPONSES = [
             {"type": "function_call_output", "call_id": "c1", "output": "42"},
             {"type": "reasoning", "id": "r1", "summary": []},
             {"type": "item_reference", "id": "msg_1"},
+            {
+                "type": "web_search_call",
+                "id": "ws_1",
+                "status": "completed",
+                "action": {"type": "search", "query": "release notes"},
+            },
             {"role": "user", "content": [{"type": "input_image", "image_url": "https://x/a.png"}]},
         ]
     ),
@@ -88,6 +94,11 @@ def test_well_formed_messages_bodies_pass(body):
         (responses(input=[{"type": "message", "content": "x"}]), "input[0].role"),
         (responses(input=[{"role": "user", "content": None}]), "input[0].content"),
         (responses(input=[{"role": "user", "content": [{"text": "x"}]}]), "input[0].content[0]"),
+        (responses(input=[{"type": "web_search_call", "id": "w"}]), "input[0].status"),
+        (
+            responses(input=[{"type": "web_search_call", "id": 5, "status": "completed"}]),
+            "input[0].id",
+        ),
     ],
 )
 def test_malformed_responses_bodies_are_explained(body, fragment):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from litellm.types.llms.openai import ValidUserMessageContentTypes
+from openai.types.responses import ResponseFunctionWebSearch
+from pydantic import ValidationError
 
 Check = Callable[[dict[str, Any]], str | None]
 
@@ -114,6 +116,15 @@ def check_responses_request(value: dict[str, Any]) -> str | None:
         kind = item.get("type", "message")
         if not isinstance(kind, str):
             return f"{where}.type must be a string"
+        if kind == "web_search_call":
+            # LiteLLM validates it with the openai SDK's model, and answers a failure with 500.
+            try:
+                ResponseFunctionWebSearch.model_validate(item)
+            except ValidationError as exc:
+                fields = dict.fromkeys(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+                wrong = ", ".join(f"{where}.{field}" for field in fields)
+                return f"{where} is not a valid web_search_call item: check {wrong}"
+            continue
         if kind != "message" and "role" not in item:
             continue
         if not isinstance(item.get("role"), str) or not item["role"]:
