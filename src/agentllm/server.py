@@ -15,6 +15,11 @@ from agentllm.db import DatabaseConfigError, claim_sqlite, describe, is_sqlite
 log = logging.getLogger("agentllm")
 
 RUNTIME_CONFIG = Path("tmp/proxy_config.runtime.yaml")
+# How much of a request's headers the HTTP server buffers. Past h11's default (16 KiB) uvicorn
+# answers with a plain-text 400 and closes the connection while the client is still sending
+# (a reset); up to this size the request reaches the guard, which refuses headers over
+# agentllm.proxy.guard.MAX_HEADER_BYTES (32 KiB) with an OpenAI-format 431.
+MAX_HEADER_BUFFER_BYTES = 1024 * 1024
 
 
 def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> str:
@@ -114,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         workers=workers,
         log_level=args.log_level,
         timeout_graceful_shutdown=30,
+        # h11 whatever else is installed (httptools has other limits), with JSON 400s.
+        http="agentllm.proxy.http:JSONErrorsH11Protocol",
+        h11_max_incomplete_event_size=MAX_HEADER_BUFFER_BYTES,
     )
     return 0
 

@@ -40,6 +40,29 @@ def exercise(proxy, marker: str) -> None:
             json={"model": AGENT, "messages": [{"role": "user", "content": marker}]},
         )
         assert response.status_code == 401
+    # The other chat APIs, a body the guard refuses, and a key too long for the header limit.
+    wrong = {"Authorization": f"Bearer {WRONG_KEY}"}
+    other_apis = {
+        "/responses": {"model": AGENT, "input": marker},
+        "/messages": {
+            "model": AGENT,
+            "max_tokens": 9,
+            "messages": [{"role": "user", "content": marker}],
+        },
+    }
+    for path, body in other_apis.items():
+        assert httpx.post(f"{proxy.base_url}{path}", headers=wrong, json=body).status_code == 401
+        refused = httpx.post(
+            f"{proxy.base_url}{path}",
+            headers={"Authorization": f"Bearer {proxy.key}"},
+            json={**body, "metadata": [marker]},
+        )
+        assert refused.status_code == 400
+    long_key = {"Authorization": f"Bearer {WRONG_KEY}{'k' * 40_000}"}
+    response = httpx.post(
+        f"{proxy.base_url}/responses", headers=long_key, json=other_apis["/responses"]
+    )
+    assert response.status_code == 431
 
 
 def assert_no_secrets(log: str, proxy) -> None:

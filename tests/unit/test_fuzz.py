@@ -12,6 +12,8 @@ from agentllm.provider.identity import parse_identity
 from agentllm.provider.transformation import ChatRequest, RequestError, Turn, parse_request
 from agentllm.proxy.guard import check_body
 
+CHAT = "/chat/completions"
+
 json_leaf = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20)
 )
@@ -112,8 +114,8 @@ def test_any_identity_parses_or_raises_request_error(headers, body, metadata, tr
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200) | json_value.map(lambda v: json.dumps(v).encode()))
 def test_any_body_is_accepted_or_explained(raw):
-    for chat in (False, True):
-        problem = check_body(raw, chat=chat)
+    for endpoint in (None, CHAT, "/responses", "/messages"):
+        problem = check_body(raw, endpoint)
         assert problem is None or (isinstance(problem, str) and problem)
 
 
@@ -149,18 +151,18 @@ def chat_body(**fields) -> bytes:
 
 def test_json_nested_past_the_parsers_limit_or_the_guards_is_refused_not_raised():
     deep = b'{"model": "x", "messages": ' + b"[" * 5000 + b"]" * 5000 + b"}"
-    assert "nested more than 100" in (check_body(deep, chat=True) or "")
+    assert "nested more than 100" in (check_body(deep, CHAT) or "")
     at_limit = json.loads('{"a":' * 99 + "1" + "}" * 99)  # the body object is the 100th level
     past_limit = json.loads('{"a":' * 100 + "1" + "}" * 100)
     messages = [{"role": "user", "content": "hi"}]
-    assert check_body(chat_body(messages=messages, metadata=at_limit), chat=True) is None
-    assert "nested" in (check_body(chat_body(messages=messages, metadata=past_limit), chat=True))
+    assert check_body(chat_body(messages=messages, metadata=at_limit), CHAT) is None
+    assert "nested" in (check_body(chat_body(messages=messages, metadata=past_limit), CHAT))
 
 
 def test_user_content_parts_need_a_type_litellm_knows():
     def parts(*content):
         return chat_body(messages=[{"role": "user", "content": list(content)}])
 
-    assert check_body(parts({"type": "text", "text": "hi"}), chat=True) is None
-    assert "'wizard'" in (check_body(parts({"type": "wizard"}), chat=True) or "")
-    assert "None" in (check_body(parts({"text": "no type"}), chat=True) or "")
+    assert check_body(parts({"type": "text", "text": "hi"}), CHAT) is None
+    assert "'wizard'" in (check_body(parts({"type": "wizard"}), CHAT) or "")
+    assert "None" in (check_body(parts({"text": "no type"}), CHAT) or "")

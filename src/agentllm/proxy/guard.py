@@ -1,10 +1,16 @@
 """ASGI middleware answering what the stock LiteLLM proxy mishandles before our provider runs.
 
-Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500, and so
-does a user message with a content part of a type LiteLLM does not know (or without a type). The
-guard reads JSON request bodies once, checks that they are UTF-8 JSON objects within the size
-and nesting limits, and answers anything else with an OpenAI-format 400 (or 413) before LiteLLM
-sees it.
+Measured on LiteLLM 1.108.7: a JSON body that is not an object (e.g. an array) gets a 500; so do
+malformed messages on each chat endpoint (``agentllm.proxy.checks``), a ``metadata`` that is not
+an object next to a ``model`` that is not a string (a plain-text 500), and headers past the HTTP
+server's buffer (a dropped connection). The guard answers all of these, with a 4xx in the
+endpoint's error format, before LiteLLM sees the request:
+
+- headers larger than ``MAX_HEADER_BYTES`` in all: 431;
+- a request body with a ``Content-Encoding`` (gzip, ...) or a form content type: 415 (LiteLLM
+  would read the bytes as they are, or as a form);
+- bodies over the size limit: 413; bodies that are not UTF-8 JSON objects within the nesting
+  limit, or that break their endpoint's schema: 400.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from litellm.types.llms.openai import ValidUserMessageContentTypes
+from agentllm.proxy.checks import CHECKS
+from agentllm.proxy.errors import error_body
 
 log = logging.getLogger("agentllm.guard")
 
@@ -26,11 +33,16 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
+# All request headers together (names and values). Real requests stay far below it. The HTTP
+# server reads headers up to agentllm.server.MAX_HEADER_BUFFER_BYTES (h11's default, 16 KiB,
+# dropped the connection of a larger request), so that in between a client gets this 431.
+MAX_HEADER_BYTES = 32 * 1024
 # Deeper JSON is refused: Python's parser fails past ~1,000 levels (a 500 from LiteLLM), and
 # copies of the request inside LiteLLM recurse over it. Real requests (tool schemas included)
 # stay far below this; 200 levels still passed through LiteLLM 1.108.7 here.
 MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def max_body_bytes() -> int:
@@ -39,57 +51,18 @@ def max_body_bytes() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY_BYTES
 
 
-def error_body(
-    message: str, kind: str = "invalid_request_error", param: str | None = None, code: int = 400
-) -> bytes:
-    """An OpenAI-format error body."""
-    return json.dumps(
-        {"error": {"message": message, "type": kind, "param": param, "code": str(code)}}
-    ).encode()
+def endpoint_of(path: str) -> str | None:
+    """Which chat endpoint ``path`` is (a key of ``CHECKS``), or ``None``.
 
-
-def check_chat_request(value: dict[str, Any]) -> str | None:
-    """Why a chat body breaks the OpenAI schema where LiteLLM would crash, or ``None``."""
-    model = value.get("model")
-    if not isinstance(model, str) or not model.strip():
-        return "'model' is required and must be a non-empty string"
-    for name in ("metadata", "response_format"):
-        if value.get(name) is not None and not isinstance(value[name], dict):
-            return f"{name!r} must be an object"
-    messages = value.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "'messages' must be a non-empty list of messages"
-    for index, message in enumerate(messages):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            return f"{where} must be an object with 'role' and 'content'"
-        role = message.get("role")
-        if not isinstance(role, str) or not role:
-            return f"{where}.role is required and must be a string"
-        tool_calls = message.get("tool_calls")
-        if tool_calls is not None and not (
-            isinstance(tool_calls, list) and all(isinstance(c, dict) for c in tool_calls)
-        ):
-            return f"{where}.tool_calls must be a list of objects"
-        for name in ("name", "tool_call_id"):
-            if message.get(name) is not None and not isinstance(message[name], str):
-                return f"{where}.{name} must be a string"
-        content = message.get("content")
-        if content is None:
-            if role in ("user", "system", "developer"):
-                return f"{where}.content must not be null for role {role!r}"
-        elif isinstance(content, list):
-            for part_index, part in enumerate(content):
-                at = f"{where}.content[{part_index}]"
-                if not isinstance(part, dict) or not isinstance(part.get("type", "text"), str):
-                    return f"{at} must be an object with a 'type'"
-                if role == "user" and part.get("type") not in ValidUserMessageContentTypes:
-                    return (
-                        f"{at}.type {part.get('type')!r} is not a content part type; use one of "
-                        f"{', '.join(ValidUserMessageContentTypes)}"
-                    )
-        elif not isinstance(content, str):
-            return f"{where}.content must be a string or a list of content parts"
+    ``/responses`` and ``/messages`` count only as LiteLLM's own routes (``/v1/messages``, not
+    ``/v1/threads/{id}/messages``, which has another schema).
+    """
+    path = path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        return "/chat/completions"
+    for endpoint in ("/responses", "/messages"):
+        if path == endpoint or path.endswith(f"/v1{endpoint}"):
+            return endpoint
     return None
 
 
@@ -108,8 +81,8 @@ def nesting(value: Any) -> int:
     return deepest
 
 
-def check_body(body: bytes, chat: bool = False) -> str | None:
-    """Why ``body`` cannot be a request, or ``None`` when it is a (valid chat) JSON object."""
+def check_body(body: bytes, endpoint: str | None = None) -> str | None:
+    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -125,11 +98,46 @@ def check_body(body: bytes, chat: bool = False) -> str | None:
         return too_deep
     if not isinstance(value, dict):
         return f"request body must be a JSON object, not a JSON {type(value).__name__}"
-    return check_chat_request(value) if chat else None
+    check = CHECKS.get(endpoint) if endpoint is not None else None
+    return check(value) if check is not None else None
+
+
+def header_bytes(scope: Scope) -> int:
+    """The size of the request's headers, names and values."""
+    return sum(len(name) + len(value) for name, value in scope.get("headers") or ())
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    """A request header's value(s), comma-joined, lower-cased, as text."""
+    values = [v for n, v in scope.get("headers") or () if n.lower() == name]
+    return b",".join(values).decode("latin-1").strip().lower()
+
+
+def check_encoding(scope: Scope) -> str | None:
+    """Why the request's ``Content-Encoding`` keeps its body from being read as JSON."""
+    encoding = _header(scope, b"content-encoding")
+    if encoding in ("", "identity"):
+        return None
+    return (
+        f"Content-Encoding {encoding[:40]!r} is not supported: send the request body "
+        "uncompressed, without Content-Encoding"
+    )
+
+
+def check_media_type(scope: Scope) -> str | None:
+    """Why the request's ``Content-Type`` would make LiteLLM read its body as a form."""
+    media_type = _header(scope, b"content-type").split(";")[0].strip()
+    if media_type not in FORM_TYPES:
+        return None
+    return (
+        f"Content-Type {media_type!r} is not supported: send a JSON body with "
+        "Content-Type: application/json"
+    )
 
 
 class RequestGuard:
-    """Validate POST bodies of the completion endpoints; pass everything else through untouched."""
+    """Refuse oversized headers on every request and validate POST bodies of the completion
+    endpoints; pass everything else through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -138,12 +146,26 @@ class RequestGuard:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope.get("method") != "POST"
-            or not scope.get("path", "").rstrip("/").endswith(GUARDED_SUFFIXES)
-        ):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        endpoint = endpoint_of(path)
+        size = header_bytes(scope)
+        if size > MAX_HEADER_BYTES:
+            too_large = f"request headers are {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+            await _refuse(send, path, 431, too_large, endpoint)
+            return
+        if scope.get("method") != "POST" or not path.rstrip("/").endswith(GUARDED_SUFFIXES):
+            await self.app(scope, receive, send)
+            return
+        if (unreadable := check_encoding(scope)) is not None:
+            # RFC 9110: a 415 for a content coding says which codings are accepted.
+            accepted = [(b"accept-encoding", b"identity")]
+            await _refuse(send, path, 415, unreadable, endpoint, accepted)
+            return
+        if (unreadable := check_media_type(scope)) is not None:
+            await _refuse(send, path, 415, unreadable, endpoint)
             return
         limit = max_body_bytes()
         chunks: list[bytes] = []
@@ -155,25 +177,19 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _reply(
-                    send,
-                    413,
-                    error_body(
-                        f"request body is larger than the limit of {limit} bytes "
-                        "(AGENTLLM_MAX_BODY_BYTES)",
-                        code=413,
-                    ),
+                too_large = (
+                    f"request body is larger than the limit of {limit} bytes "
+                    "(AGENTLLM_MAX_BODY_BYTES)"
                 )
+                await _refuse(send, path, 413, too_large, endpoint)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        chat = scope.get("path", "").rstrip("/").endswith("/chat/completions")
-        problem = check_body(body, chat=chat)
+        problem = check_body(body, endpoint)
         if problem is not None:
-            log.info("rejected request to %s: %s", scope.get("path"), problem)
-            await _reply(send, 400, error_body(problem))
+            await _refuse(send, path, 400, problem, endpoint)
             return
 
         replayed = False
@@ -188,15 +204,18 @@ class RequestGuard:
         await self.app(scope, replay, send)
 
 
-async def _reply(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+async def _refuse(
+    send: Send,
+    path: str,
+    status: int,
+    problem: str,
+    endpoint: str | None,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """Answer with an error in the endpoint's format, and log why."""
+    log.info("rejected request to %s: %s", path, problem)
+    body = error_body(problem, code=status, endpoint=endpoint)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += extra_headers or []
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,133 @@
+"""The per-endpoint body checks pass every well-formed shape and name what is wrong otherwise."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentllm.proxy.checks import check_messages_request, check_responses_request
+
+AGENT = "agno/release-manager"
+USER = {"role": "user", "content": "hi"}
+
+
+def responses(**fields):
+    return {"model": AGENT, "input": "hi", **fields}
+
+
+def anthropic(**fields):
+    return {"model": AGENT, "max_tokens": 10, "messages": [USER], **fields}
+
+
+WELL_FORMED_RESPONSES = [
+    responses(),
+    responses(input=[USER], instructions=None, metadata=None),
+    responses(instructions="Be brief.", metadata={"k": "v"}),
+    responses(
+        input=[
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "a"}]},
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "b"}],
+            },
+            {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c1", "output": "42"},
+            {"type": "reasoning", "id": "r1", "summary": []},
+            {"type": "item_reference", "id": "msg_1"},
+            {
+                "type": "web_search_call",
+                "id": "ws_1",
+                "status": "completed",
+                "action": {"type": "search", "query": "release notes"},
+            },
+            {"role": "user", "content": [{"type": "input_image", "image_url": "https://x/a.png"}]},
+        ]
+    ),
+]
+WELL_FORMED_MESSAGES = [
+    anthropic(),
+    anthropic(system="Be brief.", metadata={"user_id": "u1"}),
+    anthropic(system=[{"type": "text", "text": "Be brief."}], metadata={"user_id": None}),
+    anthropic(
+        messages=[
+            USER,
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "t", "name": "f", "input": {}}],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "t", "content": "1"}],
+            },
+        ],
+        tools=[{"name": "f", "input_schema": {"type": "object"}}, {"type": "web_search_20250305"}],
+        tool_choice={"type": "tool", "name": "f"},
+    ),
+    anthropic(tool_choice={"type": "auto", "disable_parallel_tool_use": True}, tools=None),
+    anthropic(thinking={"type": "enabled", "budget_tokens": 1024}),
+    anthropic(thinking=None, tool_choice=None),
+]
+
+
+@pytest.mark.parametrize("body", WELL_FORMED_RESPONSES)
+def test_well_formed_responses_bodies_pass(body):
+    assert check_responses_request(body) is None
+
+
+@pytest.mark.parametrize("body", WELL_FORMED_MESSAGES)
+def test_well_formed_messages_bodies_pass(body):
+    assert check_messages_request(body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (responses(model=5), "'model'"),
+        (responses(model=" "), "'model'"),
+        (responses(metadata=[]), "'metadata'"),
+        (responses(instructions=False), "'instructions'"),
+        (responses(input=None), "'input'"),
+        (responses(input=[]), "'input'"),
+        (responses(input=[5]), "input[0] must be an object"),
+        (responses(input=[{"type": 5}]), "input[0].type"),
+        (responses(input=[{"role": None, "content": "x"}]), "input[0].role"),
+        (responses(input=[{"type": "message", "content": "x"}]), "input[0].role"),
+        (responses(input=[{"role": "user", "content": None}]), "input[0].content"),
+        (responses(input=[{"role": "user", "content": [{"text": "x"}]}]), "input[0].content[0]"),
+        (responses(input=[{"type": "web_search_call", "id": "w"}]), "input[0].status"),
+        (
+            responses(input=[{"type": "web_search_call", "id": 5, "status": "completed"}]),
+            "input[0].id",
+        ),
+    ],
+)
+def test_malformed_responses_bodies_are_explained(body, fragment):
+    assert fragment in (check_responses_request(body) or "")
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (anthropic(model=None), "'model'"),
+        (anthropic(metadata="x"), "'metadata'"),
+        (anthropic(messages=[]), "'messages'"),
+        (anthropic(messages={"role": "user"}), "'messages'"),
+        (anthropic(messages=[[]]), "messages[0] must be an object"),
+        (anthropic(messages=[{"role": 3, "content": "x"}]), "messages[0].role"),
+        (anthropic(messages=[{"role": "user"}]), "messages[0].content"),
+        (anthropic(messages=[{"role": "user", "content": [{}]}]), "messages[0].content[0]"),
+        (anthropic(system=5), "'system'"),
+        (anthropic(system=[{"text": "x"}]), "system[0]"),
+        (anthropic(thinking=[]), "'thinking'"),
+        (anthropic(thinking={"budget_tokens": 5}), "'thinking'"),
+        (anthropic(thinking={"type": "enabled", "budget_tokens": True}), "budget_tokens"),
+        (anthropic(tools={}), "'tools'"),
+        (anthropic(tools=["f"]), "tools[0]"),
+        (anthropic(tool_choice="any"), "'tool_choice'"),
+        (anthropic(tool_choice={"type": None}), "tool_choice.type"),
+        (anthropic(tool_choice={"type": "tool", "name": 1}), "tool_choice.name"),
+        (anthropic(metadata={"user_id": 5}), "metadata.user_id"),
+    ],
+)
+def test_malformed_messages_bodies_are_explained(body, fragment):
+    assert fragment in (check_messages_request(body) or "")
