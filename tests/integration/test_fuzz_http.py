@@ -390,7 +390,7 @@ header_bytes = st.builds(
 )
 header_value = (
     header_bytes
-    | st.text(st.characters(exclude_characters="\x00\n\r\x0b\x0c"), max_size=20).map(
+    | st.text(st.characters(codec="utf-8", exclude_characters="\x00\n\r\x0b\x0c"), max_size=20).map(
         lambda t: t.strip(" \t").encode()
     )
     | st.sampled_from(
