@@ -97,7 +97,11 @@ temperature = st.floats(allow_nan=False, min_value=-3, max_value=3) | leaf
 token_limit = st.integers(min_value=-2, max_value=50) | leaf
 tools = value | st.lists(
     st.fixed_dictionaries(
-        {"type": st.sampled_from(["function", "custom", "web_search", "mcp", "x"]) | leaf},
+        {
+            "type": st.sampled_from(["function", "custom", "web_search", "mcp", "x"])
+            | st.sampled_from(["tool_search", "namespace", "file_search", "local_shell"])
+            | leaf
+        },
         optional={
             "function": value
             | st.fixed_dictionaries({"name": leaf}, optional={"parameters": value}),
@@ -106,6 +110,10 @@ tools = value | st.lists(
             "parameters": value,
             "input_schema": value,
             "strict": leaf,
+            "format": value,
+            "tools": value,
+            "execution": st.sampled_from(["client", "server"]) | leaf,
+            "defer_loading": leaf,
         },
     ),
     max_size=2,
@@ -238,9 +246,18 @@ responses_body = st.fixed_dictionaries(
         "tool_choice": leaf | value,
         "text": value
         | st.fixed_dictionaries(
-            {"format": st.fixed_dictionaries({"type": st.sampled_from(["text", "json_object"])})}
+            {
+                "format": st.fixed_dictionaries(
+                    {"type": st.sampled_from(["text", "json_object", "json_schema"]) | leaf},
+                    optional={"name": leaf, "schema": value, "strict": leaf},
+                )
+            },
+            optional={"verbosity": leaf},
         ),
-        "reasoning": value,
+        "reasoning": value
+        | st.fixed_dictionaries(
+            {"effort": st.sampled_from(["low", "high"]) | leaf}, optional={"summary": leaf}
+        ),
         "parallel_tool_calls": leaf,
         "truncation": leaf,
         "include": value,
@@ -373,7 +390,7 @@ header_bytes = st.builds(
 )
 header_value = (
     header_bytes
-    | st.text(st.characters(exclude_characters="\x00\n\r\x0b\x0c"), max_size=20).map(
+    | st.text(st.characters(codec="utf-8", exclude_characters="\x00\n\r\x0b\x0c"), max_size=20).map(
         lambda t: t.strip(" \t").encode()
     )
     | st.sampled_from(
