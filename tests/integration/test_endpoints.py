@@ -116,3 +116,28 @@ def test_messages_system_blocks_and_history_reach_the_agent(proxy):
     events = anthropic_events(proxy, body)
     deltas = [data["delta"]["text"] for name, data in events if name == "content_block_delta"]
     assert "".join(deltas) == "echo: two\ncontext: one | two"
+
+
+def test_reasoning_options_clients_send_by_default_are_accepted(proxy, client):
+    # An agent decides how it reasons; a client's reasoning switch must not fail the request
+    # (Claude Code-style clients send `thinking`, OpenAI ones `reasoning_effort`/`reasoning`).
+    reply = client.chat.completions.create(
+        model=AGENT, messages=[{"role": "user", "content": "go"}], reasoning_effort="low"
+    )
+    assert reply.choices[0].message.content == "echo: go\ncontext: go"
+    response = client.responses.create(model=AGENT, input="go", reasoning={"effort": "low"})
+    assert response.output_text == "echo: go\ncontext: go"
+    for thinking in ({"type": "disabled"}, {"type": "enabled", "budget_tokens": 1024}):
+        answer = httpx.post(
+            f"{proxy.url}/v1/messages",
+            headers={"x-api-key": proxy.key},
+            json={
+                "model": AGENT,
+                "max_tokens": 2000,
+                "thinking": thinking,
+                "messages": [{"role": "user", "content": "go"}],
+            },
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["content"][0]["text"] == "echo: go\ncontext: go"

@@ -19,7 +19,13 @@ def agent_model_entries() -> list[dict[str, Any]]:
         {
             "model_name": f"{AGENT_PREFIX}{spec.name}",
             # An agent run stores its turn, so it is never retried behind the client's back.
-            "litellm_params": {"model": f"{AGENT_PREFIX}{spec.name}", "num_retries": 0},
+            # OpenAI parameters an agent has no use for (reasoning_effort, which Anthropic-style
+            # `thinking` becomes) are dropped, not refused: the agent decides how it reasons.
+            "litellm_params": {
+                "model": f"{AGENT_PREFIX}{spec.name}",
+                "num_retries": 0,
+                "drop_params": True,
+            },
             "model_info": {"description": spec.description, "mode": "chat"},
         }
         for spec in agents.registry().values()
