@@ -21,7 +21,7 @@ from tests.support.fake_gemini import FakeGemini, Usage
 AGENT = "agno/release-manager"
 DIRECT = "gemini-2.5-flash"
 BOTH = [AGENT, DIRECT]
-KEY = "AIzaFakeKeyForTests0123456789abcdefghij"
+KEY = "fake-gemini-key-for-integration-tests"  # not key-shaped: redacted by value
 
 
 @pytest.fixture(scope="module")

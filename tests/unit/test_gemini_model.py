@@ -12,7 +12,7 @@ from agentllm.provider.transformation import Finished, run_item
 from tests.support import fake_gemini as gemini
 from tests.support.fake_gemini import FakeGemini, Usage
 
-KEY = "AIzaFakeKeyForUnitTests0123456789"
+KEY = "fake-gemini-key-for-unit-tests"
 MODEL = "agno/release-manager"
 
 
