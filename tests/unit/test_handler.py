@@ -71,7 +71,7 @@ async def test_an_agent_can_set_its_own_timeout(monkeypatch):
     from agentllm import agents
     from agentllm.agents import AgentSpec
     from agentllm.models.offline import OfflineModel
-    from agentllm.provider.transformation import AgentTimeout
+    from agentllm.provider.errors import AgentTimeout
 
     slow = AgentSpec(
         name="slowpoke",
@@ -171,7 +171,7 @@ def test_a_runs_assistant_messages_around_its_tool_calls_are_one_turn():
     from agno.run.base import RunStatus
 
     from agentllm.provider.conversation import StoredRun
-    from agentllm.provider.handler import completed_turns
+    from agentllm.provider.runs import completed_turns
     from agentllm.provider.transformation import Turn
 
     run = RunOutput(
@@ -198,7 +198,7 @@ def test_turns_with_images_read_back_from_a_stored_run_equal_the_turns_sent(tmp_
 
     from agentllm.models.offline import OfflineModel
     from agentllm.provider.conversation import Plan
-    from agentllm.provider.handler import completed_turns, run_input
+    from agentllm.provider.runs import completed_turns, run_input
     from agentllm.provider.transformation import parse_request
 
     def image(data: bytes) -> dict:
@@ -233,7 +233,7 @@ def test_two_assistant_messages_a_client_sent_stay_two_turns():
     from agno.run.agent import RunOutput
     from agno.run.base import RunStatus
 
-    from agentllm.provider.handler import completed_turns
+    from agentllm.provider.runs import completed_turns
     from agentllm.provider.transformation import Turn
 
     run = RunOutput(

@@ -9,13 +9,13 @@ import litellm
 import pytest
 from agno.metrics import RunMetrics
 
+from agentllm.provider.errors import error_for
 from agentllm.provider.images import ImageInput, ImageLimits
 from agentllm.provider.transformation import (
     ModelParams,
     RequestError,
     Turn,
     agent_name,
-    error_for,
     final_chunk,
     finish_reason,
     is_background_task,

@@ -9,7 +9,7 @@ from pathlib import Path
 import litellm
 import pytest
 
-from agentllm.provider.transformation import error_for
+from agentllm.provider.errors import error_for
 from agentllm.proxy.hooks import gemini_errors
 from agentllm.upstream import UpstreamError, for_client, from_gemini_body, gemini_error_in
 from tests.support.fake_gemini import ERRORS

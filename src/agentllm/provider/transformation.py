@@ -2,19 +2,17 @@
 
 ``parse_request`` turns what LiteLLM hands a ``CustomLLM`` into a validated ``ChatRequest``;
 ``text_chunk``/``final_chunk``/``model_response`` turn Agno output back into LiteLLM's types;
-``error_for`` maps an Agno run failure onto the LiteLLM exception the proxy turns into the right
-HTTP status.
+the failures it meets are answered as ``errors`` says.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import httpx
 import litellm
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
@@ -29,6 +27,7 @@ from litellm.types.utils import (
     Usage,
 )
 
+from agentllm.provider.errors import PROVIDER, RequestError, error_for, no_final_output
 from agentllm.provider.images import (
     DEFAULT_LIMITS,
     ImageError,
@@ -37,23 +36,12 @@ from agentllm.provider.images import (
     parse_image_part,
 )
 from agentllm.provider.tool_calls import ToolCall, ToolView, strip_tool_calls
-from agentllm.upstream import ClientReply, UpstreamError, for_client
 
-PROVIDER = "agno"
 SYSTEM_ROLES = frozenset({"system", "developer"})
 TASK_PREFIX = "### Task:"
 TASK_MARKER = "<chat_history>"
 # Parameters an agent honours; everything else a client may send is accepted and ignored.
 MAX_STOP_SEQUENCES = 4
-
-
-class RequestError(ValueError):
-    """The client sent something we cannot run: answered with HTTP 400."""
-
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
 
 
 @dataclass(frozen=True)
@@ -479,156 +467,3 @@ def whole_reply(
     )
     thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
     return model_response(response, model, text, finished.reason, finished.usage, thinking)
-
-
-# --- failures ---------------------------------------------------------------------------------
-
-_RATE_LIMIT_HINTS = (
-    "429",
-    "rate limit",
-    "rate_limit",
-    "resource_exhausted",
-    "quota",
-    "too many requests",
-)
-_AUTH_HINTS = (
-    "401",
-    "403",
-    "api key",
-    "api_key",
-    "unauthorized",
-    "unauthenticated",
-    "permission denied",
-    "invalid authentication",
-)
-_TIMEOUT_HINTS = ("timeout", "timed out", "deadline exceeded", "deadline_exceeded")
-_CONTEXT_HINTS = ("context window", "context_length", "maximum context length", "too many tokens")
-
-
-class AgentTimeout(litellm.Timeout):
-    """An agent run that took too long: HTTP 504, as a gateway whose upstream timed out."""
-
-    def __init__(self, message: str, model: str) -> None:
-        super().__init__(message=message, model=model, llm_provider=PROVIDER)
-        self.status_code = 504
-
-
-def error_for(error_type: str | None, message: str, model: str) -> Exception:
-    """The LiteLLM exception for a failed agent run, from Agno's error type and message.
-
-    Agno reports a failed run as an error event carrying the exception's ``type`` slug (or class
-    name) and message, not the exception, so the status is recovered from both: exactly when the
-    message is an upstream error our model classes encoded, from hints otherwise.
-    """
-    upstream = UpstreamError.decode(message)
-    if upstream is not None:
-        return client_error(for_client(upstream), model)
-    kind = (error_type or "").lower()
-    text = message.lower()
-    detail = f"agent {model!r} failed: {message}"
-    if kind == "model_authentication_error" or any(h in text for h in _AUTH_HINTS):
-        return litellm.AuthenticationError(message=detail, llm_provider=PROVIDER, model=model)
-    if "ratelimit" in kind or "rate_limit" in kind or any(h in text for h in _RATE_LIMIT_HINTS):
-        return litellm.RateLimitError(message=detail, llm_provider=PROVIDER, model=model)
-    if "timeout" in kind or any(h in text for h in _TIMEOUT_HINTS):
-        return AgentTimeout(detail, model)
-    if "context_window" in kind or any(h in text for h in _CONTEXT_HINTS):
-        return litellm.ContextWindowExceededError(
-            message=detail, llm_provider=PROVIDER, model=model
-        )
-    return litellm.BadGatewayError(
-        message=f"{detail}; retry the message", llm_provider=PROVIDER, model=model
-    )
-
-
-def client_error(reply: ClientReply, model: str) -> Exception:
-    """The LiteLLM exception that answers with ``reply`` (status, message, ``Retry-After``)."""
-    message = f"agent {model!r}: {reply.message}"
-    status = reply.status
-    if status == 401:
-        return litellm.AuthenticationError(message=message, llm_provider=PROVIDER, model=model)
-    if status == 403:
-        return litellm.PermissionDeniedError(
-            message=message,
-            llm_provider=PROVIDER,
-            model=model,
-            response=httpx.Response(403, request=httpx.Request("POST", "http://agentllm")),
-        )
-    if status == 429:
-        headers = {"retry-after": str(reply.retry_after)} if reply.retry_after else None
-        return litellm.RateLimitError(
-            message=message, llm_provider=PROVIDER, model=model, headers=headers
-        )
-    if status == 400:
-        return litellm.BadRequestError(message=message, llm_provider=PROVIDER, model=model)
-    if status == 503:
-        return litellm.ServiceUnavailableError(message=message, llm_provider=PROVIDER, model=model)
-    if status == 504:
-        return AgentTimeout(message, model)
-    return litellm.BadGatewayError(message=message, llm_provider=PROVIDER, model=model)
-
-
-def bad_request(error: RequestError, model: str) -> Exception:
-    """A ``RequestError`` as the LiteLLM exception the proxy answers with HTTP 400."""
-    return litellm.BadRequestError(message=error.message, model=model, llm_provider=PROVIDER)
-
-
-def unknown_agent(name: str, available: Sequence[str]) -> Exception:
-    """HTTP 404 naming the agents that exist."""
-    listing = ", ".join(f"agno/{a}" for a in available) or "none"
-    return litellm.NotFoundError(
-        message=f"unknown agent 'agno/{name}'; available: {listing}",
-        model=f"agno/{name}",
-        llm_provider=PROVIDER,
-    )
-
-
-def no_final_output(model: str) -> Exception:
-    """HTTP 502: Agno's stream ended without the run's final output (nothing says it finished)."""
-    return litellm.BadGatewayError(
-        message=f"agent {model!r} stopped without finishing its run; retry the message",
-        model=model,
-        llm_provider=PROVIDER,
-    )
-
-
-def conversation_busy(model: str, seconds: float) -> Exception:
-    """HTTP 429: another turn of the same conversation held it for the whole time limit."""
-    return litellm.RateLimitError(
-        message=f"another turn of this conversation with {model!r} has been running for "
-        f"{seconds:g} s; retry once it has finished",
-        model=model,
-        llm_provider=PROVIDER,
-    )
-
-
-def store_unavailable(model: str) -> Exception:
-    """HTTP 503: the conversation database cannot be reached."""
-    return litellm.ServiceUnavailableError(
-        message=f"agent {model!r} cannot reach its conversation database; nothing was stored, "
-        "retry shortly (details in the proxy log)",
-        model=model,
-        llm_provider=PROVIDER,
-    )
-
-
-def is_database_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the database could not be reached (not that it refused a write)."""
-    from psycopg import OperationalError as PgOperationalError
-    from sqlalchemy.exc import DBAPIError
-
-    if isinstance(exc, PgOperationalError):
-        return True
-    return isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or isinstance(exc.orig, PgOperationalError)
-    )
-
-
-def not_stored(model: str) -> Exception:
-    """HTTP 503: the agent answered but the turn could not be committed to the database."""
-    return litellm.ServiceUnavailableError(
-        message=f"agent {model!r} answered, but the turn could not be stored; the conversation "
-        "on disk is unchanged, retry the message (details in the proxy log)",
-        model=model,
-        llm_provider=PROVIDER,
-    )
