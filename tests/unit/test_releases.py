@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agentllm.tools import releases
+from agentllm.tools import changelog, project_files, releases
 from agentllm.tools.releases import Bump, Tag, parse_commit
 
 
@@ -213,7 +213,7 @@ HISTORY = [
 
 
 def test_the_changelog_section_follows_keep_a_changelog():
-    section = releases.changelog_section([commit(m) for m in HISTORY])
+    section = changelog.changelog_section([commit(m) for m in HISTORY])
     assert section == (
         "## [Unreleased]\n"
         "\n"
@@ -243,7 +243,7 @@ def test_the_changelog_section_follows_keep_a_changelog():
 
 
 def test_release_notes_are_plain_language():
-    notes = releases.release_notes([commit(m) for m in HISTORY], version="2.0.0")
+    notes = changelog.release_notes([commit(m) for m in HISTORY], version="2.0.0")
     assert notes.startswith("Version 2.0.0 ")
     assert "Breaking changes, read before upgrading: remove the /v1 endpoints" in notes
     assert "clients must call /v2" in notes
@@ -255,7 +255,7 @@ def test_release_notes_are_plain_language():
 
 def test_an_empty_history_has_an_empty_unreleased_section():
     assert (
-        releases.changelog_section([]) == "## [Unreleased]\n\nNo changes since the last release.\n"
+        changelog.changelog_section([]) == "## [Unreleased]\n\nNo changes since the last release.\n"
     )
 
 
@@ -267,7 +267,7 @@ def test_an_empty_history_has_an_empty_unreleased_section():
     [
         ("pyproject.toml", '[project]\nname = "x"\nversion = "1.2.0"\n', "1.2.0"),
         ("pyproject.toml", '[tool.poetry]\nversion = "0.4.1"\n', "0.4.1"),
-        ("pyproject.toml", '[project]\ndynamic = ["version"]\n', releases.DYNAMIC),
+        ("pyproject.toml", '[project]\ndynamic = ["version"]\n', project_files.DYNAMIC),
         ("pyproject.toml", "[project\n", None),
         ("pyproject.toml", '[project]\nname = "x"\n', None),
         ("package.json", '{"name": "x", "version": "1.3.0-rc.1"}', "1.3.0-rc.1"),
@@ -278,7 +278,7 @@ def test_an_empty_history_has_an_empty_unreleased_section():
     ],
 )
 def test_declared_versions_are_read_with_the_files_own_format(path, text, version):
-    assert releases.declared_version(path, text) == version
+    assert project_files.declared_version(path, text) == version
 
 
 @pytest.mark.parametrize(
@@ -293,7 +293,7 @@ def test_declared_versions_are_read_with_the_files_own_format(path, text, versio
     ],
 )
 def test_versions_compare_across_pep440_and_semver_spellings(declared, tagged, same):
-    assert releases.same_version(declared, tagged) is same
+    assert project_files.same_version(declared, tagged) is same
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ def test_versions_compare_across_pep440_and_semver_spellings(declared, tagged, s
     ],
 )
 def test_the_unreleased_section_of_a_changelog(text, entries):
-    assert releases.unreleased_entries(text) == entries
+    assert project_files.unreleased_entries(text) == entries
 
 
 def test_tests_and_ci_are_recognised_by_their_paths():
@@ -319,10 +319,10 @@ def test_tests_and_ci_are_recognised_by_their_paths():
         ".gitlab-ci.yml",
         "docs/testing.md",
     ]
-    assert releases.tests_in(paths) == [
+    assert project_files.tests_in(paths) == [
         "pkg/server_test.go",
         "tests/conftest.py",
         "tests/test_app.py",
         "web/button.test.tsx",
     ]
-    assert releases.ci_configs_in(paths) == [".github/workflows/ci.yml", ".gitlab-ci.yml"]
+    assert project_files.ci_configs_in(paths) == [".github/workflows/ci.yml", ".gitlab-ci.yml"]

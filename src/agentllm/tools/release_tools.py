@@ -17,7 +17,7 @@ from typing import Any
 from agno.tools import Toolkit
 
 from agentllm.config import Repository
-from agentllm.tools import releases
+from agentllm.tools import changelog, project_files, releases
 from agentllm.tools.git import (
     GIT_TIMEOUT,
     MAX_OUTPUT,
@@ -306,8 +306,8 @@ class ReleaseTools(Toolkit):
         if total > len(commits):
             heading += f"; only the newest {len(commits)} are shown"
         return (
-            f"{heading}\n\n{releases.changelog_section(commits)}\n"
-            f"Release notes:\n{releases.release_notes(commits, version)}"
+            f"{heading}\n\n{changelog.changelog_section(commits)}\n"
+            f"Release notes:\n{changelog.release_notes(commits, version)}"
         )
 
     def _checklist(self, repo: GitRepository) -> dict[str, Any]:
@@ -364,14 +364,14 @@ class ReleaseTools(Toolkit):
         check: Callable[[str, bool | None, str], None],
     ) -> None:
         paths = list(tree)
-        tests = releases.tests_in(paths)
+        tests = project_files.tests_in(paths)
         if tests:
             folders = list(dict.fromkeys(f"{PurePosixPath(t).parts[0]}/" for t in tests))
             where = ", ".join(folders[:3]) + (", …" if len(folders) > 3 else "")
             check("tests", True, f"{_plural(len(tests), 'test file')} ({where})")
         else:
             check("tests", False, "no test files found")
-        ci = releases.ci_configs_in(paths)
+        ci = project_files.ci_configs_in(paths)
         check("ci", bool(ci), ", ".join(ci[:5]) if ci else "no CI configuration found")
 
         modules = sorted(
@@ -387,7 +387,7 @@ class ReleaseTools(Toolkit):
             except GitError as exc:
                 check(f"version in {path}", False, str(exc))
                 continue
-            declared = releases.declared_version(path, text or "")
+            declared = project_files.declared_version(path, text or "")
             if declared is None:
                 if path in ("pyproject.toml", "package.json"):
                     check(f"version in {path}", None, "no version declared")
@@ -399,7 +399,7 @@ class ReleaseTools(Toolkit):
             check("changelog", False, "no CHANGELOG.md")
             return
         try:
-            entries = releases.unreleased_entries(repo.read(tree, changelog) or "")
+            entries = project_files.unreleased_entries(repo.read(tree, changelog) or "")
         except GitError as exc:
             check("changelog", False, str(exc))
             return
@@ -415,13 +415,13 @@ class ReleaseTools(Toolkit):
     def _version_check(
         declared: str, newest: Tag | None, decision: Decision
     ) -> tuple[bool | None, str]:
-        if declared == releases.DYNAMIC:
+        if declared == project_files.DYNAMIC:
             return True, "dynamic: set by the build (e.g. from the tag)"
         if newest is None:
             return True, f"{declared}; no release tag to compare with"
-        if releases.same_version(declared, str(newest.version)):
+        if project_files.same_version(declared, str(newest.version)):
             return True, f"{declared}, as tag {newest.name}"
-        if decision.version and releases.same_version(declared, decision.version):
+        if decision.version and project_files.same_version(declared, decision.version):
             return True, f"{declared}: already the next version (latest tag {newest.name})"
         upcoming = f" (next version: {decision.version})" if decision.version else ""
         return False, f"{declared}, but the latest tag {newest.name} is {newest.version}{upcoming}"

@@ -1,6 +1,6 @@
-"""Release rules over plain data: Conventional Commits, the next Semantic Version, a Keep a
-Changelog section, and what a repository's own files declare. No git here (``git.py`` reads the
-repository; ``release_tools.py`` joins the two).
+"""Release rules over plain data: Conventional Commits and the next Semantic Version (a Keep a
+Changelog section: ``changelog.py``; what a repository's files declare: ``project_files.py``).
+No git here (``git.py`` reads the repository; ``release_tools.py`` joins them).
 
 Versions are SemVer (the ``semver`` package): tags are ``vX.Y.Z`` or ``X.Y.Z`` with SemVer
 pre-releases (``v1.3.0-rc.1``). Commit messages are read with a small parser written to the
@@ -9,18 +9,12 @@ Conventional Commits 1.0.0 spec; why not a library: docs/release-tools.md.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from fnmatch import fnmatch
-from pathlib import PurePosixPath
 
-from packaging.version import InvalidVersion
-from packaging.version import Version as Pep440Version
 from semver import Version
 
 # <type>[(scope)][!]: <description>  (the type is case-insensitive, spec item 15)
@@ -31,17 +25,10 @@ _BREAKING_FOOTER = re.compile(r"^BREAKING[ -]CHANGE: ?(?P<text>.*)$")
 _FOOTER = re.compile(r"^(?:[A-Za-z][\w-]*: |[A-Za-z][\w-]* #|BREAKING CHANGE: )")
 _CO_AUTHOR = re.compile(r"^Co-authored-by:\s*(?P<name>.+?)\s*<(?P<email>[^>]+)>\s*$", re.I | re.M)
 _PRE_LABEL = re.compile(r"^[A-Za-z][0-9A-Za-z-]{0,31}$")
-_DUNDER_VERSION = re.compile(
-    r"^__version__\s*(?::\s*[\w.\[\]]+\s*)?=\s*(?P<q>['\"])(?P<version>[^'\"]+)(?P=q)", re.M
-)
-_UNRELEASED = re.compile(r"^(?P<level>#{2,3})\s*\[?unreleased\]?", re.I)
 
 OTHER = "other (not Conventional Commits)"
 # The order commit types are listed in; unknown types follow, sorted.
 TYPE_ORDER = ("feat", "fix", "perf", "revert", "refactor", "docs", "test", "build", "ci", "style")
-SECTIONS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
-DYNAMIC = "dynamic"
-_REMOVING = {"remove", "removes", "removed", "drop", "drops", "dropped", "delete", "deletes"}
 
 
 class Bump(IntEnum):
@@ -331,229 +318,3 @@ def next_version(
     if any(t.version == version for t in everywhere):
         rule += f"; note: {prefix}{version} is already tagged on a commit HEAD does not contain"
     return Decision(str(version), f"{prefix}{version}", bump, rule, current, since)
-
-
-# --- The changelog --------------------------------------------------------------------------
-
-_UNCLASSIFIED = "unclassified"
-
-
-def _section(commit: Commit) -> str | None:
-    """The Keep a Changelog section of a commit; None: no user-visible change."""
-    if commit.type is None and commit.breaking is None:
-        return _UNCLASSIFIED
-    if commit.breaking is None and commit.type not in ("feat", "fix", "perf", "revert", "security"):
-        return None
-    words = commit.description.lower().split()
-    first = words[0] if words else ""
-    if commit.type == "security" or (commit.scope or "").lower() == "security":
-        return "Security"
-    if first in _REMOVING:
-        return "Removed"
-    if first.startswith("deprecat"):
-        return "Deprecated"
-    if commit.breaking is not None:
-        return "Changed"
-    return {"feat": "Added", "fix": "Fixed"}.get(commit.type or "", "Changed")
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _entry(commit: Commit) -> str:
-    text = _sentence(commit.description)
-    if commit.breaking is not None:
-        text = f"**Breaking:** {text}"
-        if commit.breaking != commit.description:
-            text += f": {commit.breaking}"
-    if commit.scope:
-        text += f" ({commit.scope})"
-    return text
-
-
-def changelog_section(commits: Sequence[Commit]) -> str:
-    """A Keep a Changelog ``[Unreleased]`` section: user-visible changes by section; commits
-    without a type listed apart to be placed by hand; the rest counted as left out."""
-    sections: dict[str, list[str]] = {name: [] for name in SECTIONS}
-    unclassified: list[str] = []
-    left_out: list[str] = []
-    for commit in commits:
-        section = _section(commit)
-        if section == _UNCLASSIFIED:
-            unclassified.append(_sentence(commit.subject))
-        elif section is None:
-            left_out.append(commit.type or OTHER)
-        else:
-            sections[section].append(_entry(commit))
-    parts = ["## [Unreleased]\n"]
-    parts += [
-        f"### {name}\n" + "".join(f"- {entry}\n" for entry in entries)
-        for name, entries in sections.items()
-        if entries
-    ]
-    if unclassified:
-        parts.append(
-            "Not Conventional Commits, to place by hand:\n"
-            + "".join(f"- {entry}\n" for entry in unclassified)
-        )
-    if left_out:
-        kinds = ", ".join(dict.fromkeys(left_out))
-        count = len(left_out)
-        parts.append(
-            f"Left out (no user-visible change): {count} commit{'s' * (count != 1)} ({kinds})\n"
-        )
-    if len(parts) == 1:
-        parts.append("No changes since the last release.\n")
-    return "\n".join(parts)
-
-
-def release_notes(commits: Sequence[Commit], version: str | None) -> str:
-    """Release notes in plain language: what breaks first, then what is new, better, fixed."""
-    said: dict[str, list[str]] = {}
-    for commit in commits:
-        section = _section(commit)
-        if commit.breaking is not None:
-            note = f" ({commit.breaking})" if commit.breaking != commit.description else ""
-            said.setdefault("Breaking", []).append(commit.description + note)
-        elif section == _UNCLASSIFIED:
-            said.setdefault("Also", []).append(commit.subject)
-        elif section is not None:
-            said.setdefault(section, []).append(commit.description)
-    headings = [
-        ("Breaking", "Breaking changes, read before upgrading"),
-        ("Added", "New"),
-        ("Changed", "Improved"),
-        ("Deprecated", "Deprecated"),
-        ("Removed", "Removed"),
-        ("Fixed", "Fixed"),
-        ("Security", "Security"),
-        ("Also", "Also"),
-    ]
-    count = sum(len(items) for items in said.values())
-    opening = f"Version {version}" if version else "These changes"
-    verb = "brings" if version else "bring"
-    if not count:
-        return f"{opening}: no user-visible changes."
-    lines = [f"{opening} {verb} {count} change{'s' * (count != 1)}."]
-    lines += [f"{label}: {'; '.join(said[key])}." for key, label in headings if key in said]
-    names = [person.rsplit(" (", 1)[0] for person in contributors(commits)]
-    if names:
-        lines.append(f"Thanks to {', '.join(names)}.")
-    return "\n".join(lines)
-
-
-# --- What a repository's files declare ------------------------------------------------------
-
-
-def declared_version(path: str, text: str) -> str | None:
-    """The version ``path`` declares (``DYNAMIC`` when pyproject.toml leaves it to the build)."""
-    name = PurePosixPath(path).name
-    if name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            return None
-        project = data.get("project", {})
-        if isinstance(project.get("version"), str):
-            return str(project["version"])
-        if "version" in project.get("dynamic", []):
-            return DYNAMIC
-        poetry = data.get("tool", {}).get("poetry", {})
-        return str(poetry["version"]) if isinstance(poetry.get("version"), str) else None
-    if name == "package.json":
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        version = data.get("version") if isinstance(data, dict) else None
-        return version if isinstance(version, str) else None
-    if name.endswith(".py"):
-        match = _DUNDER_VERSION.search(text)
-        return match["version"] if match else None
-    return None
-
-
-def same_version(declared: str, tagged: str) -> bool:
-    """Whether two version strings name one version: SemVer, else PEP 440 (``1.3.0rc1`` is
-    ``1.3.0-rc.1``); build metadata does not count."""
-    declared, tagged = (v[1:] if v[:1] in ("v", "V") else v for v in (declared, tagged))
-    try:
-        return Version.parse(declared) == Version.parse(tagged)
-    except ValueError:
-        pass
-    try:
-        return Pep440Version(declared) == Pep440Version(tagged)
-    except InvalidVersion:
-        return False
-
-
-def unreleased_entries(changelog: str) -> int | None:
-    """How many entries a changelog's Unreleased section lists; None without such a section."""
-    lines = changelog.splitlines()
-    for number, line in enumerate(lines):
-        heading = _UNRELEASED.match(line)
-        if heading is None:
-            continue
-        level = len(heading["level"])
-        entries = 0
-        for following in lines[number + 1 :]:
-            hashes = len(following) - len(following.lstrip("#"))
-            if 0 < hashes <= level and following[hashes : hashes + 1] == " ":
-                break
-            entries += following.lstrip().startswith(("- ", "* "))
-        return entries
-    return None
-
-
-_TEST_DIRS = {"test", "tests", "__tests__", "spec", "specs"}
-_TEST_FILES = (
-    "test_*.py",
-    "*_test.py",
-    "*_test.go",
-    "*.test.[jt]s",
-    "*.test.[jt]sx",
-    "*.spec.[jt]s",
-    "*.spec.[jt]sx",
-    "*Test.java",
-    "*Tests.cs",
-    "*_spec.rb",
-)
-_CI_FILES = (
-    ".github/workflows/*.yml",
-    ".github/workflows/*.yaml",
-    ".gitlab-ci.yml",
-    ".circleci/config.yml",
-    "Jenkinsfile",
-    "azure-pipelines.yml",
-    ".travis.yml",
-    "bitbucket-pipelines.yml",
-    ".drone.yml",
-    ".woodpecker.yml",
-    ".woodpecker/*.yml",
-    ".forgejo/workflows/*.yml",
-    ".gitea/workflows/*.yml",
-    ".buildkite/pipeline.yml",
-)
-
-
-def tests_in(paths: Iterable[str]) -> list[str]:
-    """The paths that are tests: in a test folder, or named like a test."""
-    found = []
-    for path in paths:
-        pure = PurePosixPath(path)
-        if _TEST_DIRS & set(pure.parts[:-1]) or any(fnmatch(pure.name, p) for p in _TEST_FILES):
-            found.append(path)
-    return sorted(found)
-
-
-def ci_configs_in(paths: Iterable[str]) -> list[str]:
-    """The paths that configure a CI service."""
-    return sorted(p for p in paths if any(_full_match(p, pattern) for pattern in _CI_FILES))
-
-
-def _full_match(path: str, pattern: str) -> bool:
-    parts, wanted = path.split("/"), pattern.split("/")
-    if len(parts) != len(wanted):
-        return False
-    return all(fnmatch(part, want) for part, want in zip(parts, wanted, strict=True))
