@@ -12,8 +12,8 @@ from agentllm.provider.identity import RequestIdentity
 
 
 def stored_runs(db: Path | str, user_id: str, chat_id: str, agent: str = "release-manager") -> list:
-    """Every stored run (any status) of a user's chat with ``agent`` (an agent's or a team's
-    session), oldest first.
+    """Every stored run (any status) of a user's chat with ``agent`` (an agent's, a team's or a
+    workflow's session), oldest first.
 
     ``db`` is the SQLite file, or a ``postgresql://`` URL; it is read with plain Agno.
     """
@@ -23,11 +23,13 @@ def stored_runs(db: Path | str, user_id: str, chat_id: str, agent: str = "releas
         else SqliteDb(db_file=str(db))
     )
     session_id = RequestIdentity(user_id, chat_id).session_id_for(agent)
-    session = reader.get_session(
-        session_id=session_id, session_type=SessionType.AGENT, user_id=user_id
-    ) or reader.get_session(session_id=session_id, session_type=SessionType.TEAM, user_id=user_id)
+    runs: list = []
+    for kind in (SessionType.AGENT, SessionType.TEAM, SessionType.WORKFLOW):
+        # Agno reads a session of any type as the type asked for (with no runs if it differs).
+        session = reader.get_session(session_id=session_id, session_type=kind, user_id=user_id)
+        runs = runs or list(getattr(session, "runs", None) or [])
     reader.db_engine.dispose()  # type: ignore[attr-defined]
-    return list(getattr(session, "runs", None) or [])
+    return runs
 
 
 def stored_user_messages(db_path: Path | str, user_id: str, chat_id: str) -> list[str]:

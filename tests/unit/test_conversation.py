@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from agentllm.provider.conversation import Plan, StoredRun, needs_stored_runs, reconcile
+from agentllm.provider.conversation import (
+    Plan,
+    StoredRun,
+    needs_stored_runs,
+    reconcile,
+    spelled_out,
+)
 from agentllm.provider.transformation import Turn
 
 U1, A1, U2, A2, U3 = (
@@ -86,3 +92,22 @@ def test_turns_with_the_same_images_match_and_a_changed_image_is_an_edit():
     )
     dropped = (Turn("user", "look"), A1)
     assert reconcile([run], dropped).superseded == ("r1",)
+
+
+def test_a_runner_that_reads_no_history_gets_the_stored_turns_replayed():
+    stored = [
+        StoredRun("r1", (Turn("user", "a"), Turn("assistant", "A"))),
+        StoredRun("r2", (Turn("user", "b"), Turn("assistant", "B"))),
+    ]
+    plan = spelled_out(reconcile(stored, []), stored)
+    assert plan == Plan(
+        use_stored_history=False,
+        replay=(
+            Turn("user", "a"),
+            Turn("assistant", "A"),
+            Turn("user", "b"),
+            Turn("assistant", "B"),
+        ),
+    )
+    sent = [Turn("user", "a"), Turn("assistant", "A")]
+    assert spelled_out(reconcile(stored, sent), stored) == reconcile(stored, sent)

@@ -2,7 +2,7 @@
 
 An agent module defines ``AGENT = AgentSpec(name=..., description=..., factory=...)``. The factory
 takes ``(temperature, max_tokens, **model_kwargs)`` and returns a ready ``agno.agent.Agent`` or
-``agno.team.Team`` (served the same way). The
+``agno.team.Team`` or ``agno.workflow.Workflow`` (served the same way). The
 registry is the single source for routing (``agno/<name>``) and for ``/v1/models``.
 """
 
@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from agno.agent import Agent
 from agno.team import Team
+from agno.workflow import Workflow
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 class AgentFactory(Protocol):
     def __call__(
         self, temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
-    ) -> Agent | Team: ...
+    ) -> Agent | Team | Workflow: ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class AgentSpec:
 
     name: str
     description: str
-    factory: AgentFactory | Callable[..., Agent | Team]
+    factory: AgentFactory | Callable[..., Agent | Team | Workflow]
     # Seconds a run of this agent may take; None: AGENTLLM_REQUEST_TIMEOUT.
     timeout: float | None = None
 
@@ -107,6 +108,6 @@ def get_spec(name: str) -> AgentSpec:
 
 def get_agent(
     name: str, temperature: float | None = None, max_tokens: int | None = None, **model_kwargs: Any
-) -> Agent | Team:
-    """A new agent (or team) ``name`` built with these model parameters; ``KeyError`` if unknown."""
+) -> Agent | Team | Workflow:
+    """A new agent, team or workflow ``name`` with these model parameters; KeyError if unknown."""
     return get_spec(name).factory(temperature=temperature, max_tokens=max_tokens, **model_kwargs)

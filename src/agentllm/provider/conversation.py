@@ -81,3 +81,11 @@ def reconcile(
         record=tuple(history[position:]),
         superseded=tuple(run.run_id for run in runs[kept:]),
     )
+
+
+def spelled_out(plan: Plan, stored: Sequence[StoredRun]) -> Plan:
+    """``plan`` for a runner that does not read its own history (an Agno workflow): where the
+    stored conversation would be the context, its turns are replayed instead."""
+    if not plan.use_stored_history:
+        return plan
+    return Plan(use_stored_history=False, replay=tuple(t for run in stored for t in run.turns))

@@ -11,7 +11,7 @@ import asyncio
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +20,14 @@ from agno.agent import Agent
 from agno.models.message import Message
 from agno.team import Team
 from agno.utils.agent import execute_instructions
+from agno.workflow import Workflow
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream
 
 from agentllm import agents
 from agentllm.config import Settings, settings
 from agentllm.locks import LocalLocks, LockTimeout
-from agentllm.provider.conversation import Plan, needs_stored_runs, reconcile
+from agentllm.provider.conversation import Plan, needs_stored_runs, reconcile, spelled_out
 from agentllm.provider.errors import (
     AgentTimeout,
     RequestError,
@@ -62,6 +63,8 @@ from agentllm.provider.transformation import (
     stream_chunk,
     whole_reply,
 )
+from agentllm.provider.workflows import WorkflowReply
+from agentllm.provider.workflows import no_images as workflow_no_images
 from agentllm.store import ConversationStore, TurnWrites
 
 # Run metadata key under which the request's own system messages reach the agent's instructions.
@@ -88,7 +91,10 @@ class PreparedRun:
 
 
 def _with_request_system(agent: Runner) -> Runner:
-    """Make ``agent`` append a request's system messages (from run metadata) to its instructions."""
+    """Make ``agent`` append a request's system messages (from run metadata) to its instructions.
+    A workflow has no instructions of its own: they reach its first step in its input."""
+    if isinstance(agent, Workflow):
+        return agent
     base = agent.instructions
 
     def instructions(agent: Agent, run_context: Any = None) -> list[str]:
@@ -104,6 +110,19 @@ def _with_request_system(agent: Runner) -> Runner:
 
     agent.instructions = instructions
     return agent
+
+
+def _translator(run: PreparedRun) -> Callable[[Any], Iterable[Item]]:
+    """How this run's Agno events become reply items (a workflow's depend on its steps)."""
+    if isinstance(run.agent, Workflow):
+        return WorkflowReply(run.agent, run.model).items
+    team = isinstance(run.agent, Team)
+
+    def items(event: Any) -> Iterable[Item]:
+        item = run_item(event, run.model, team)
+        return () if item is None else (item,)
+
+    return items
 
 
 class AgentCache:
@@ -127,8 +146,9 @@ class AgentCache:
         agent = _with_request_system(agents.get_agent(name, **params.as_kwargs()))
         if not stateful:
             agent.db = None
-            agent.add_history_to_context = False
-            agent.read_chat_history = False
+            if not isinstance(agent, Workflow):
+                agent.add_history_to_context = False
+                agent.read_chat_history = False
         with self._lock:
             agent = self._agents.setdefault(key, agent)
             self._agents.move_to_end(key)
@@ -177,9 +197,13 @@ class AgnoLLM(CustomLLM):
         except KeyError:
             raise unknown_agent(request.agent, agents.agent_names()) from None
         agent = self.agents.get(request.agent, request.params, stateful)
-        if request.has_images and not accepts_images(agent.model):
-            message = no_images(f"agno/{request.agent}", agent.model)
-            raise bad_request(RequestError(message, "messages"), model)
+        if request.has_images:
+            if isinstance(agent, Workflow):
+                message = workflow_no_images(f"agno/{request.agent}")
+                raise bad_request(RequestError(message, "messages"), model)
+            if not accepts_images(agent.model):
+                message = no_images(f"agno/{request.agent}", agent.model)
+                raise bad_request(RequestError(message, "messages"), model)
         return PreparedRun(
             request=request,
             identity=identity,
@@ -192,17 +216,22 @@ class AgnoLLM(CustomLLM):
     def _plan(self, run: PreparedRun) -> tuple[Runner, str | list[Message], dict[str, Any]]:
         """Reconcile with the stored conversation (caller holds its lock) and build the run call."""
         request, session_id = run.request, run.session_id
+        workflow = isinstance(run.agent, Workflow)
         if session_id is None:
             plan = Plan(use_stored_history=False, record=request.history)
         else:
             full, user_id = run.identity.sends_full_history, run.identity.user_id
-            # Reading the store is skipped when the plan cannot depend on it (Agno reads it anyway).
+            # Reading the store is skipped when the plan cannot depend on it (Agno reads it
+            # anyway); a workflow does not read its history, so it is given all of it.
             runs = (
                 session_runs(run.agent, session_id, user_id)
-                if needs_stored_runs(request.history, full)
+                if workflow or needs_stored_runs(request.history, full)
                 else []
             )
-            plan = reconcile(completed_turns(runs), request.history, full)
+            stored = completed_turns(runs)
+            plan = reconcile(stored, request.history, full)
+            if workflow:
+                plan = spelled_out(plan, stored)
             mark_superseded(run.agent, session_id, user_id, runs, plan.superseded)
         kwargs: dict[str, Any] = {
             "stream": True,
@@ -216,6 +245,12 @@ class AgnoLLM(CustomLLM):
         if session_id is not None:
             kwargs["session_id"] = session_id
         messages = run_input(request, plan)
+        if workflow:
+            # Its first step gets the conversation (the request's system messages first).
+            system = [Message(role="system", content=text) for text in request.system]
+            for name in ("yield_run_output", "add_history_to_context", "metadata"):
+                del kwargs[name]
+            return run.agent, system + messages, kwargs
         if not isinstance(run.agent, Team):
             return run.agent, messages, kwargs
         # A team takes one message per run (it flattens a list into one); earlier turns reach its
@@ -274,16 +309,17 @@ class AgnoLLM(CustomLLM):
         try:
             async with self._aturn(run) as writes:
                 runner, messages, kwargs = self._plan(run)
+                translate = _translator(run)
                 stream = runner.arun(messages, **kwargs)
                 try:
                     async with asyncio.timeout(run.timeout):
                         finished = None
                         async for event in stream:
-                            item = run_item(event, run.model, isinstance(run.agent, Team))
-                            if isinstance(item, Finished):
-                                finished = item  # Agno's last event: its stream ends here
-                            elif item is not None:
-                                yield item
+                            for item in translate(event):
+                                if isinstance(item, Finished):
+                                    finished = item  # Agno's last event: its stream ends here
+                                else:
+                                    yield item
                         yield self._ended(run, finished, writes)
                 except TimeoutError:
                     raise AgentTimeout(
@@ -360,13 +396,13 @@ class AgnoLLM(CustomLLM):
         try:
             with self._turn(run) as writes:
                 runner, messages, kwargs = self._plan(run)
-                finished = None
+                translate, finished = _translator(run), None
                 for event in runner.run(messages, **kwargs):
-                    item = run_item(event, run.model, isinstance(run.agent, Team))
-                    if isinstance(item, Finished):
-                        finished = item
-                    elif item is not None:
-                        yield item
+                    for item in translate(event):
+                        if isinstance(item, Finished):
+                            finished = item
+                        else:
+                            yield item
                 yield self._ended(run, finished, writes)
         except Exception as exc:
             if is_database_unavailable(exc):

@@ -1,6 +1,6 @@
 """A conversation's stored Agno runs as turns, and a turn as Agno messages: the Agno side of
-reconciliation (``conversation`` holds the rule, over plain turns). Runs are an agent's or a
-team's; reading and marking them is the only I/O here, through the agent's database.
+reconciliation (``conversation`` holds the rule, over plain turns). Runs are an agent's, a
+team's or a workflow's; reading and marking them is the only I/O here, through its database.
 """
 
 from __future__ import annotations
@@ -8,25 +8,34 @@ from __future__ import annotations
 from agno.agent import Agent
 from agno.db.base import SessionType
 from agno.models.message import Message
-from agno.run.agent import RunOutput
 from agno.run.base import HISTORY_SKIP_STATUSES, RunStatus
+from agno.run.workflow import WorkflowRunOutput
 from agno.team import Team
+from agno.workflow import Workflow
 
 from agentllm.provider.conversation import Plan, StoredRun
 from agentllm.provider.images import agno_images, message_images
 from agentllm.provider.transformation import ChatRequest, Turn
+from agentllm.provider.workflows import workflow_turns
 from agentllm.store import ConversationStore
 
-# What an agno/<name> model runs: an Agno Agent or an Agno Team (same run interface).
-Runner = Agent | Team
+# What an agno/<name> model runs: an Agno Agent, Team or Workflow (the same run interface).
+Runner = Agent | Team | Workflow
 
 
-def session_runs(agent: Runner, session_id: str, user_id: str) -> list[RunOutput]:
-    """Every stored run of the agent's (or team's) session, oldest first (one read)."""
+def session_type(runner: Runner) -> SessionType:
+    """The kind of Agno session ``runner`` stores its conversations in."""
+    if isinstance(runner, Workflow):
+        return SessionType.WORKFLOW
+    return SessionType.TEAM if isinstance(runner, Team) else SessionType.AGENT
+
+
+def session_runs(agent: Runner, session_id: str, user_id: str) -> list:
+    """Every stored run of the agent's (team's, workflow's) session, oldest first (one read)."""
     db = agent.db
     if db is None:
         return []
-    kind = SessionType.TEAM if isinstance(agent, Team) else SessionType.AGENT
+    kind = session_type(agent)
     if isinstance(db, ConversationStore):
         session = db.read_for_turn(session_id, user_id, kind)  # Agno's own read reuses it
     else:
@@ -34,8 +43,10 @@ def session_runs(agent: Runner, session_id: str, user_id: str) -> list[RunOutput
     return list(getattr(session, "runs", None) or [])
 
 
-def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
+def completed_turns(runs: list) -> list[StoredRun]:
     """The runs that make up the conversation's history, reduced to their own turns."""
+    if runs and isinstance(runs[0], WorkflowRunOutput):
+        return workflow_turns(runs)
     found = []
     for run in runs:
         if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
@@ -61,7 +72,7 @@ def completed_turns(runs: list[RunOutput]) -> list[StoredRun]:
 
 
 def mark_superseded(
-    agent: Runner, session_id: str, user_id: str, runs: list[RunOutput], run_ids: tuple[str, ...]
+    agent: Runner, session_id: str, user_id: str, runs: list, run_ids: tuple[str, ...]
 ) -> None:
     """Keep replaced runs on disk but out of the history, as Agno does for regenerated runs."""
     if agent.db is None:
