@@ -210,6 +210,12 @@ def running_server(
             except OSError:
                 time.sleep(0.3)
         yield Server(name, f"http://127.0.0.1:{port}", process.pid, log_path)
+    except BaseException:
+        # The log is deleted with the work folder: show why the server went away, if it did.
+        state = "running" if process.poll() is None else f"exited with {process.returncode}"
+        tail = "".join(log_path.read_text(errors="replace").splitlines(keepends=True)[-40:])
+        print(f"bench: {name} ({state}); its log ends:\n{tail}", file=sys.stderr, flush=True)
+        raise
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
