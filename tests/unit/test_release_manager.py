@@ -4,8 +4,10 @@ when they are configured and installed, and instructions that say what it lacks.
 from __future__ import annotations
 
 import ast
-import importlib.util
+import json
 import logging
+import socket
+import sys
 from pathlib import Path
 
 import agno.tools
@@ -15,6 +17,7 @@ from agentllm import config
 from agentllm.agents import release_manager
 from agentllm.tools import services
 from agentllm.tools.release_tools import ReleaseTools
+from tests.support.fake_jira import issue, running_fake_jira
 
 AGNO_TOOLS = Path(agno.tools.__file__).parent
 SETTINGS = ("AGENTLLM_REPOS", "GITHUB_TOKEN", "JIRA_SERVER_URL", "JIRA_USERNAME", "JIRA_TOKEN")
@@ -65,29 +68,60 @@ def test_configured_repositories_bring_the_release_tools(env, tmp_path):
     assert "AGENTLLM_REPOS" not in instructions(agent)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("github") is not None, reason="PyGithub installed")
-def test_a_github_token_without_pygithub_is_named_in_the_log_and_the_instructions(env, caplog):
+def test_a_github_token_attaches_agnos_github_tools_reading_only(env, caplog):
     env.setenv("GITHUB_TOKEN", "ghp_not_a_real_token")
     with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
         agent = release_manager.build()
-    assert "github" not in " ".join(tool_names(agent)).lower()
-    assert "GitHub (GITHUB_TOKEN is set, but the pygithub package is not installed" in instructions(
-        agent
-    )
-    assert "pip install pygithub" in caplog.text
+    [github] = [t for t in agent.tools if type(t).__name__ == "GithubTools"]
+    assert set(github.functions) == set(services.GITHUB_READ_TOOLS)
+    assert "GitHub (" not in instructions(agent)  # nothing said to be missing
     assert "ghp_not_a_real_token" not in caplog.text + instructions(agent)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jira") is not None, reason="jira installed")
-def test_jira_settings_without_the_jira_package_are_named_in_the_log_and_instructions(env, caplog):
-    env.setenv("JIRA_SERVER_URL", "https://jira.example.org")
+def test_jira_settings_attach_agnos_jira_tools_which_read_a_real_issue(env, caplog):
+    with running_fake_jira({"REL-7": issue("REL-7", "Release 1.3 blocker")}) as jira:
+        env.setenv("JIRA_SERVER_URL", jira.url)
+        env.setenv("JIRA_USERNAME", "ada")
+        env.setenv("JIRA_TOKEN", "jira-secret")
+        with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
+            agent = release_manager.build()
+        [tools] = [t for t in agent.tools if type(t).__name__ == "JiraTools"]
+        assert set(tools.functions) == {"get_issue", "search_issues"}
+        found = json.loads(tools.functions["get_issue"].entrypoint("REL-7"))
+    assert found["summary"] == "Release 1.3 blocker" and found["project"] == "REL"
+    assert ("GET", "/rest/api/2/issue/REL-7") in [(m, p) for m, p, _ in jira.requests]
+    assert "jira-secret" not in caplog.text + instructions(agent)
+
+
+def test_a_jira_server_that_cannot_be_reached_leaves_the_tools_out_and_says_so(env, caplog):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens on it once closed
+    env.setenv("JIRA_SERVER_URL", f"http://127.0.0.1:{port}")
     env.setenv("JIRA_TOKEN", "jira-secret")
     with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
         agent = release_manager.build()
-    assert "Jira (JIRA_SERVER_URL is set, but the jira package is not installed" in instructions(
-        agent
-    )
-    assert "pip install jira" in caplog.text and "jira-secret" not in caplog.text
+    assert "JiraTools" not in [type(t).__name__ for t in agent.tools]
+    assert "Jira (JIRA_SERVER_URL is set, but the server did not answer" in instructions(agent)
+    assert "jira-secret" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("variable", "module", "package"),
+    [("GITHUB_TOKEN", "github", "pygithub"), ("JIRA_SERVER_URL", "jira", "jira")],
+)
+def test_a_configured_service_whose_package_is_missing_is_named_in_log_and_instructions(
+    env, caplog, variable, module, package
+):
+    # The package made unimportable for this test, as on a server installed without it.
+    env.setitem(sys.modules, module, None)
+    env.delitem(sys.modules, f"agno.tools.{module}", raising=False)
+    env.setenv(variable, "https://jira.example.org" if module == "jira" else "ghp_not_real")
+    with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
+        agent = release_manager.build()
+    assert f"is set, but the {package} package is not installed" in instructions(agent)
+    assert f"pip install {package}" in caplog.text
+    assert "ghp_not_real" not in caplog.text + instructions(agent)
 
 
 def methods(source: Path, cls: str) -> dict[str, ast.FunctionDef]:
@@ -97,7 +131,6 @@ def methods(source: Path, cls: str) -> dict[str, ast.FunctionDef]:
 
 
 def test_only_reading_github_tools_are_attached_and_agno_still_has_them():
-    # Read from Agno's source: importing agno.tools.github needs PyGithub.
     available = methods(AGNO_TOOLS / "github.py", "GithubTools")
     assert set(services.GITHUB_READ_TOOLS) <= set(available)
     writes = ("create", "update", "delete", "edit", "close", "reopen", "assign", "label", "set_")

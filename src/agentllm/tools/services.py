@@ -1,8 +1,9 @@
 """Agno's own GitHub and Jira toolkits, read-only, when their settings are present.
 
-Agno's ``GithubTools`` needs PyGithub and ``JiraTools`` the ``jira`` package; neither is a
-dependency of agentllm. Without its settings or its package a service is absent, and what is
-missing is said to the agent (so it can tell the user) and in the log when the agent is built.
+Agno's ``GithubTools`` needs PyGithub and ``JiraTools`` the ``jira`` package (both installed with
+agentllm). Without its settings, its package or (Jira) an answering server a service is absent,
+and what is missing is said to the agent (so it can tell the user) and in the log when the agent
+is built.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 import logging
 from typing import Any
 
+import httpx
 from agno.tools import Toolkit
 
 from agentllm.config import Settings
@@ -42,6 +44,10 @@ GITHUB_READ_TOOLS = (
     "search_code",
     "search_issues_and_prs",
 )
+# How long the Jira server may take to answer before the agent is built without it. The jira
+# client Agno makes retries a server that is down with backoff for about 100 s, on the request
+# that builds the agent; one plain request first fails in this time instead.
+JIRA_PROBE_SECONDS = 5.0
 # JiraTools' switches: only reading issues and searching them.
 JIRA_SWITCHES = {
     "enable_get_issue": True,
@@ -52,23 +58,39 @@ JIRA_SWITCHES = {
 }
 
 
-def _toolkit(module: str, cls: str, package: str, **kwargs: Any) -> Toolkit | str:
-    """Agno's ``module.cls`` built with ``kwargs``, or why it could not be (``package``: the
-    PyPI name of what it needs)."""
+def _toolkit_class(module: str, cls: str, package: str) -> type[Toolkit] | str:
+    """Agno's ``module.cls``, or why it cannot be had (``package``: the PyPI name it needs)."""
     try:
-        toolkit_class = getattr(importlib.import_module(module), cls)
+        toolkit_class: type[Toolkit] = getattr(importlib.import_module(module), cls)
     except ImportError:
         log.warning(
             f"{cls} are configured but need the {package} package: `uv pip install {package}` "
             f"(or pip install {package}); the release manager runs without them"
         )
         return f"the {package} package is not installed on the server"
+    return toolkit_class
+
+
+def _toolkit(toolkit_class: type[Toolkit], **kwargs: Any) -> Toolkit | str:
+    """``toolkit_class`` built with ``kwargs``, or why it could not be."""
+    name = toolkit_class.__name__
     try:
-        built: Toolkit = toolkit_class(**kwargs)
+        return toolkit_class(**kwargs)
     except Exception as exc:  # a client that cannot start: the agent still runs without it
-        log.warning(f"{cls} could not start ({type(exc).__name__}); running without them")
-        return f"{cls} could not start on the server ({type(exc).__name__})"
-    return built
+        log.warning(f"{name} could not start ({type(exc).__name__}); running without them")
+        return f"{name} could not start on the server ({type(exc).__name__})"
+
+
+def _jira_unreachable(server_url: str) -> str | None:
+    """Why the Jira server cannot be reached (None: it answered, whatever the status)."""
+    try:
+        httpx.get(f"{server_url.rstrip('/')}/rest/api/2/serverInfo", timeout=JIRA_PROBE_SECONDS)
+    except httpx.HTTPError as exc:
+        log.warning(
+            f"Jira at JIRA_SERVER_URL did not answer ({type(exc).__name__}); running without it"
+        )
+        return f"the server did not answer ({type(exc).__name__})"
+    return None
 
 
 def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
@@ -76,12 +98,15 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
     toolkits: list[Toolkit] = []
     missing: list[str] = []
     if config.github_token:
-        github = _toolkit(
-            "agno.tools.github",
-            "GithubTools",
-            "pygithub",
-            access_token=config.github_token,
-            include_tools=list(GITHUB_READ_TOOLS),
+        github_class = _toolkit_class("agno.tools.github", "GithubTools", "pygithub")
+        github = (
+            github_class
+            if isinstance(github_class, str)
+            else _toolkit(
+                github_class,
+                access_token=config.github_token,
+                include_tools=list(GITHUB_READ_TOOLS),
+            )
         )
         if isinstance(github, Toolkit):
             toolkits.append(github)
@@ -90,14 +115,18 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
     else:
         missing.append("GitHub (set GITHUB_TOKEN to read pull requests and issues)")
     if config.jira_server_url:
-        jira = _toolkit(
-            "agno.tools.jira",
-            "JiraTools",
-            "jira",
-            server_url=config.jira_server_url,
-            username=config.jira_username,
-            token=config.jira_token,
-            **JIRA_SWITCHES,
+        jira_class = _toolkit_class("agno.tools.jira", "JiraTools", "jira")
+        jira = (
+            jira_class
+            if isinstance(jira_class, str)
+            else _jira_unreachable(config.jira_server_url)
+            or _toolkit(
+                jira_class,
+                server_url=config.jira_server_url,
+                username=config.jira_username,
+                token=config.jira_token,
+                **JIRA_SWITCHES,
+            )
         )
         if isinstance(jira, Toolkit):
             toolkits.append(jira)
