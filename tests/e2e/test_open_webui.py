@@ -51,12 +51,12 @@ def png(width: int, height: int) -> bytes:
     )
 
 
-def pick_agent(page: Page) -> None:
+def pick_agent(page: Page, agent: str = AGENT) -> None:
     page.click("#model-selector-model-button")
-    page.fill('input[placeholder="Search a model"]', "release-manager")
-    page.click(f'button[role=option][data-value="{AGENT}"]')
+    page.fill('input[placeholder="Search a model"]', agent.removeprefix("agno/"))
+    page.click(f'button[role=option][data-value="{agent}"]')
     expect(page.locator("#model-selector-model-button")).to_have_attribute(
-        "aria-label", f"Selected model: {AGENT}"
+        "aria-label", f"Selected model: {agent}"
     )
 
 
@@ -266,6 +266,33 @@ def test_a_thought_shows_as_a_collapsible_and_the_next_turn_sees_the_history_onc
     assert reply.inner_text().rstrip().endswith("/think weigh the risks first | iota next")
     sent_back = turns_of(recorder, chat)[-1].body["messages"]
     assert [m["role"] for m in sent_back if m["role"] != "system"] == ["user", "assistant", "user"]
+
+
+def test_a_workflows_first_step_is_a_thought_and_the_next_turn_sees_the_history_once(
+    page, open_webui, proxy
+):
+    pick_agent(page, "agno/release-notes")
+    send(page, "kappa notes")
+    first = replies(page).nth(0)
+    # The editor (last step) echoes the analyst's (first step's) output: the answer.
+    expect(first).to_contain_text("echo: echo: kappa notes", timeout=60_000)
+    expect(page.get_by_text(re.compile(r"Thought"))).to_be_visible(timeout=30_000)
+    message = first.locator("xpath=ancestor::div[starts-with(@id, 'message-')][1]")
+    expect(message.get_by_role("button", name="Regenerate")).to_be_visible()
+    chat = chat_id(page)
+
+    send(page, "lambda next")
+    expect(replies(page).nth(1)).to_contain_text(
+        "context: kappa notes | lambda next", timeout=60_000
+    )
+    deadline = time.monotonic() + 15
+    while True:  # the proxy stores a turn as its stream ends
+        runs = stored_runs(proxy.db_path, open_webui.user_id, chat, agent="release-notes")
+        statuses = [getattr(r.status, "value", r.status) for r in runs]
+        if statuses == ["COMPLETED", "COMPLETED"]:
+            break
+        assert time.monotonic() < deadline, f"stored runs {statuses}"
+        time.sleep(0.2)
 
 
 def test_a_tool_call_shows_as_open_webuis_tool_call_and_the_next_turn_reconciles(
