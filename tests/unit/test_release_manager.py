@@ -11,7 +11,6 @@ from pathlib import Path
 import agno.tools
 import pytest
 
-from agentllm import config
 from agentllm.agents import release_manager
 from agentllm.tools import services
 from agentllm.tools.release_tools import ReleaseTools
@@ -25,7 +24,6 @@ def env(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env from the developer's folder
-    monkeypatch.setattr(config, "_dotenv_loaded", False)
     return monkeypatch
 
 

@@ -80,7 +80,7 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
             "agno.tools.github",
             "GithubTools",
             "pygithub",
-            access_token=config.github_token,
+            access_token=config.github_token.get_secret_value(),
             include_tools=list(GITHUB_READ_TOOLS),
         )
         if isinstance(github, Toolkit):
@@ -96,7 +96,7 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
             "jira",
             server_url=config.jira_server_url,
             username=config.jira_username,
-            token=config.jira_token,
+            token=config.jira_token.get_secret_value() if config.jira_token else None,
             **JIRA_SWITCHES,
         )
         if isinstance(jira, Toolkit):
