@@ -122,7 +122,8 @@ def ui(session: nox.Session) -> None:
         urllib.request.urlopen(health, timeout=3).close()
     except OSError:
         session.warn(f"no proxy answers at {proxy_url} yet: start it with `make serve`")
-    env = openwebui.offline_env(proxy_url, config.master_key, Path("tmp/open-webui").resolve())
+    key = config.master_key.get_secret_value()
+    env = openwebui.offline_env(proxy_url, key, Path("tmp/open-webui").resolve())
     session.run(
         executable, "serve", "--host", "127.0.0.1", "--port", ui_port, env=env, external=True
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 from pathlib import Path
 
-from agentllm.config import Settings, load_env, settings
+from agentllm.config import LOG_LEVELS, Settings, hide_credentials, load_env, settings
 from agentllm.db import DatabaseConfigError, claim_sqlite, describe, is_sqlite
 
 log = logging.getLogger("agentllm")
@@ -33,7 +32,7 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
         f"  API key:  from {config.master_key_source}",
     ]
     if config.gemini_api_base:
-        shown = re.sub(r"//[^/@]*@", "//***@", config.gemini_api_base)  # no credentials
+        shown = hide_credentials(config.gemini_api_base)
         lines.append(f"  Gemini API: {shown}  [GEMINI_API_BASE]")
     if config.uses_offline_model:
         lines.append(
@@ -51,7 +50,7 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, write the runtime config and serve the proxy until SIGINT/SIGTERM."""
-    load_env()  # .env may set AGENTLLM_LOG_LEVEL, read by the argument defaults below
+    load_env()  # for the libraries' own variables (OPENAI_API_KEY...): settings() reads .env itself
     parser = argparse.ArgumentParser(prog="agentllm", description=__doc__)
     parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
     parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
@@ -68,8 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         default=RUNTIME_CONFIG,
         help=f"where to write the generated config (default {RUNTIME_CONFIG})",
     )
-    parser.add_argument("--log-level", default=os.environ.get("AGENTLLM_LOG_LEVEL", "info"))
+    parser.add_argument(
+        "--log-level", choices=LOG_LEVELS, default=None, help="default: $AGENTLLM_LOG_LEVEL or info"
+    )
     args = parser.parse_args(argv)
+    if args.log_level:
+        # Through the environment: every worker process (agentllm.proxy.app.build_app) reads it.
+        os.environ["AGENTLLM_LOG_LEVEL"] = args.log_level
+        settings.cache_clear()
 
     try:
         config = settings()
@@ -93,10 +98,11 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseConfigError as exc:
         print(f"agentllm: {exc}", file=sys.stderr)
         return 2
-    os.environ["LITELLM_MASTER_KEY"] = config.master_key
+    # LiteLLM reads these itself (its master key, its gemini-2.5-* entries), .env included.
+    os.environ["LITELLM_MASTER_KEY"] = config.master_key.get_secret_value()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if config.gemini_api_key:
-        os.environ["GEMINI_API_KEY"] = config.gemini_api_key
+        os.environ["GEMINI_API_KEY"] = config.gemini_api_key.get_secret_value()
     if not args.config.is_file():
         print(f"agentllm: config file {args.config} not found", file=sys.stderr)
         return 2
@@ -106,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
     runtime = write_runtime_config(args.config, args.runtime_config)
     # What every worker process reads when it builds the app (agentllm.proxy.app.build_app).
     os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
-    os.environ["AGENTLLM_LOG_LEVEL"] = args.log_level
     print(banner(config, model_names(runtime), f"http://{host}:{port}", workers), flush=True)
 
     import uvicorn
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         host=host,
         port=port,
         workers=workers,
-        log_level=args.log_level,
+        log_level=config.log_level,
         timeout_graceful_shutdown=30,
         # h11 whatever else is installed (httptools has other limits), with JSON 400s.
         http="agentllm.proxy.http:JSONErrorsH11Protocol",

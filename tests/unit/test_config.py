@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from agentllm import config
-from agentllm.server import banner
+from agentllm.server import banner, main
 
 VARIABLES = [
     "GEMINI_API_KEY",
@@ -18,11 +19,16 @@ VARIABLES = [
     "HOST",
     "PORT",
     "AGENTLLM_REQUEST_TIMEOUT",
+    "AGENTLLM_AGENT_CACHE_SIZE",
+    "AGENTLLM_TOOL_DISPLAY",
     "AGENTLLM_TRUST_OPENWEBUI_HEADERS",
     "AGENTLLM_ECHO_DELAY",
     "WORKERS",
     "AGENTLLM_MAX_IMAGE_BYTES",
     "AGENTLLM_MAX_IMAGES",
+    "AGENTLLM_MAX_BODY_BYTES",
+    "AGENTLLM_LOG_LEVEL",
+    "AGENTLLM_BENCH",
     "AGENTLLM_REPOS",
     "GITHUB_TOKEN",
     "JIRA_SERVER_URL",
@@ -36,13 +42,17 @@ def clean_env(monkeypatch, tmp_path):
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(config, "_dotenv_loaded", False)
     return tmp_path
+
+
+def test_every_setting_is_cleared_by_these_tests():
+    # Otherwise a variable set on the developer's machine would change what these tests see.
+    assert set(config.Settings.variables().values()) == set(VARIABLES)
 
 
 def test_defaults_without_any_configuration(clean_env):
     s = config.settings()
-    assert s.master_key == config.DEFAULT_MASTER_KEY
+    assert s.master_key.get_secret_value() == config.DEFAULT_MASTER_KEY
     assert s.agent_model == "echo" and s.uses_offline_model
     assert s.db_url == "sqlite:///tmp/agno_sessions.db"
     assert (s.host, s.port) == ("127.0.0.1", 8890)
@@ -50,6 +60,9 @@ def test_defaults_without_any_configuration(clean_env):
     assert s.workers == 1
     assert s.max_image_bytes == 20 * 1024 * 1024
     assert s.max_images == 32
+    assert s.max_body_bytes == 8 * 1024 * 1024
+    assert s.log_level == "info"
+    assert s.bench is False
     assert s.repos == ()
     assert s.github_token is None and s.jira_server_url is None
 
@@ -78,13 +91,9 @@ def test_github_and_jira_settings_come_from_the_environment(clean_env, monkeypat
     monkeypatch.setenv("JIRA_USERNAME", "me")
     monkeypatch.setenv("JIRA_TOKEN", "t0ken")
     s = config.settings()
-    assert (s.github_token, s.jira_server_url, s.jira_username, s.jira_token) == (
-        "ghp_test",
-        "https://jira.example",
-        "me",
-        "t0ken",
-    )
-    assert "ghp_test" not in repr(s) and "t0ken" not in repr(s)
+    assert (s.jira_server_url, s.jira_username) == ("https://jira.example", "me")
+    assert s.github_token is not None and s.github_token.get_secret_value() == "ghp_test"
+    assert s.jira_token is not None and s.jira_token.get_secret_value() == "t0ken"
 
 
 def test_image_limits_come_from_the_environment(clean_env, monkeypatch):
@@ -108,6 +117,7 @@ def test_gemini_key_selects_gemini_by_default(clean_env, monkeypatch):
 def test_gemini_api_base_is_a_url_without_trailing_slash(clean_env, monkeypatch):
     assert config.settings().gemini_api_base is None
     monkeypatch.setenv("GEMINI_API_BASE", "http://127.0.0.1:8080/v1beta/")
+    config.settings.cache_clear()
     assert config.settings().gemini_api_base == "http://127.0.0.1:8080/v1beta"
 
 
@@ -123,9 +133,94 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
     )
     monkeypatch.setenv("PORT", "9002")
     s = config.settings()
-    assert s.master_key == "from-dotenv"
+    assert s.master_key.get_secret_value() == "from-dotenv"
     assert s.agent_model == "openai:gpt-4o-mini"
     assert s.port == 9002
+
+
+def test_reading_dotenv_leaves_the_process_environment_alone(clean_env):
+    (clean_env / ".env").write_text("AGENTLLM_MODEL=openai:gpt-4o-mini\nHOST=0.0.0.0\n")
+    assert config.settings().host == "0.0.0.0"
+    assert "HOST" not in os.environ
+
+
+def test_empty_and_blank_values_count_as_unset(clean_env, monkeypatch):
+    for name in ("PORT", "WORKERS", "AGENTLLM_MAX_BODY_BYTES", "AGENTLLM_LOG_LEVEL", "HOST"):
+        monkeypatch.setenv(name, "  ")
+    monkeypatch.setenv("LITELLM_MASTER_KEY", "")
+    s = config.settings()
+    assert (s.port, s.workers, s.max_body_bytes, s.log_level) == (8890, 1, 8 * 1024 * 1024, "info")
+    assert s.host == "127.0.0.1"
+    assert s.master_key.get_secret_value() == config.DEFAULT_MASTER_KEY
+    assert s.master_key_source.startswith("built-in default")
+
+
+def test_values_are_trimmed(clean_env, monkeypatch):
+    monkeypatch.setenv("LITELLM_MASTER_KEY", " sk-spaced \n")
+    monkeypatch.setenv("AGENTLLM_LOG_LEVEL", " DEBUG ")
+    s = config.settings()
+    assert s.master_key.get_secret_value() == "sk-spaced"
+    assert s.master_key_source == "LITELLM_MASTER_KEY"
+    assert s.log_level == "debug"
+
+
+def test_settings_are_read_once_until_the_cache_is_cleared(clean_env, monkeypatch):
+    first = config.settings()
+    monkeypatch.setenv("PORT", "9100")
+    assert config.settings() is first and first.port == 8890
+    config.settings.cache_clear()
+    assert config.settings().port == 9100
+
+
+def test_body_limit_log_level_and_bench_flag_come_from_the_environment(clean_env, monkeypatch):
+    monkeypatch.setenv("AGENTLLM_MAX_BODY_BYTES", "1000")
+    monkeypatch.setenv("AGENTLLM_LOG_LEVEL", "warning")
+    monkeypatch.setenv("AGENTLLM_BENCH", "1")
+    s = config.settings()
+    assert (s.max_body_bytes, s.log_level, s.bench) == (1000, "warning", True)
+
+
+@pytest.mark.parametrize(
+    ("environment", "model", "source"),
+    [
+        ({}, "echo", config.ModelSource.OFFLINE_FALLBACK),
+        ({"GEMINI_API_KEY": "g-key"}, "google:gemini-2.5-flash", config.ModelSource.GEMINI_DEFAULT),
+        ({"AGENTLLM_MODEL": "ollama:llama3.2"}, "ollama:llama3.2", config.ModelSource.CONFIGURED),
+        (
+            {"AGENTLLM_MODEL": "echo", "GEMINI_API_KEY": "g-key"},
+            "echo",
+            config.ModelSource.CONFIGURED,
+        ),
+    ],
+)
+def test_where_the_agents_model_comes_from_is_typed(
+    clean_env, monkeypatch, environment, model, source
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    s = config.settings()
+    assert (s.agent_model, s.model_source) == (model, source)
+
+
+def test_no_secret_is_in_the_settings_repr(clean_env, monkeypatch):
+    secrets = {
+        "LITELLM_MASTER_KEY": "sk-master-secret-1",
+        "GEMINI_API_KEY": "gemini-secret-2",
+        "GITHUB_TOKEN": "ghp_secret3",
+        "JIRA_TOKEN": "jira-secret-4",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AGENTLLM_DB_URL", "postgresql://agno:dbpass-5@db.internal:5432/agno")
+    monkeypatch.setenv("GEMINI_API_BASE", "https://user:basepass-6@gateway.internal/v1beta")
+    s = config.settings()
+    shown = repr(s) + str(s)
+    for value in [*secrets.values(), "dbpass-5", "basepass-6"]:
+        assert value not in shown
+    # What is not secret is still there to read.
+    assert "db.internal:5432/agno" in shown and "gateway.internal/v1beta" in shown
+    # ... and the logs are told every secret to redact.
+    assert set(s.secret_values()) == {*secrets.values(), "dbpass-5", "basepass-6"}
 
 
 @pytest.mark.parametrize(
@@ -150,12 +245,37 @@ def test_dotenv_is_loaded_and_the_environment_wins(clean_env, monkeypatch):
         ("AGENTLLM_REPOS", "../x=/srv/git/demo"),
         ("AGENTLLM_REPOS", "-x=/srv/git/demo"),
         ("AGENTLLM_REPOS", "demo=/srv/a,demo=/srv/b"),
+        ("AGENTLLM_MAX_BODY_BYTES", "8MB"),
+        ("AGENTLLM_MAX_BODY_BYTES", "0"),
+        ("AGENTLLM_MAX_BODY_BYTES", "-5"),
+        ("AGENTLLM_AGENT_CACHE_SIZE", "0"),
+        ("AGENTLLM_TOOL_DISPLAY", "fancy"),
+        ("AGENTLLM_LOG_LEVEL", "loud"),
+        ("AGENTLLM_TRUST_OPENWEBUI_HEADERS", "maybe"),
+        ("AGENTLLM_BENCH", "sometimes"),
+        ("AGENTLLM_ECHO_DELAY", "inf"),
     ],
 )
 def test_bad_values_are_reported_by_name(clean_env, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(ValueError, match=name) as raised:
         config.settings()
+    message = str(raised.value)
+    assert "\n" not in message and "pydantic" not in message and "validation error" not in message
+
+
+def test_every_bad_value_is_reported_at_once(clean_env, monkeypatch):
+    monkeypatch.setenv("PORT", "eighty")
+    monkeypatch.setenv("WORKERS", "0")
+    with pytest.raises(ValueError) as raised:
+        config.settings()
+    assert "PORT" in str(raised.value) and "WORKERS" in str(raised.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", False), ("off", False), ("YES", True)])
+def test_flags_take_the_usual_words(clean_env, monkeypatch, value, expected):
+    monkeypatch.setenv("AGENTLLM_TRUST_OPENWEBUI_HEADERS", value)
+    assert config.settings().trust_openwebui_headers is expected
 
 
 def test_banner_says_where_everything_is(clean_env):
@@ -166,6 +286,7 @@ def test_banner_says_where_everything_is(clean_env):
     assert "agno/release-manager, gemini-2.5-pro" in text
     assert "SQLite at tmp/agno_sessions.db" in text
     assert "offline model" in text and "GEMINI_API_KEY" in text
+    assert "agents run on: echo  [offline fallback" in text
     assert config.DEFAULT_MASTER_KEY not in text
 
 
@@ -173,3 +294,32 @@ def test_banner_hides_database_passwords(clean_env, monkeypatch):
     monkeypatch.setenv("AGENTLLM_DB_URL", "postgresql://agno:s3cret@db.internal:5432/agno")
     text = banner(config.settings(), [], "http://127.0.0.1:8890")
     assert "s3cret" not in text and "db.internal:5432/agno" in text
+
+
+def test_agentllm_exits_2_naming_a_bad_variable(clean_env, monkeypatch, capsys):
+    # Before this object existed a bad AGENTLLM_MAX_BODY_BYTES silently meant 8 MiB.
+    monkeypatch.setenv("AGENTLLM_MAX_BODY_BYTES", "lots")
+    assert main(["--config", str(clean_env / "proxy_config.yaml")]) == 2
+    assert capsys.readouterr().err == (
+        "agentllm: configuration error: AGENTLLM_MAX_BODY_BYTES must be a whole number, "
+        "got 'lots'\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "passwords"),
+    [
+        ("postgresql://agno:s3cret@db:5432/agno", "postgresql://agno:***@db:5432/agno", ["s3cret"]),
+        ("postgresql://agno@db:5432/agno", "postgresql://agno@db:5432/agno", []),
+        ("postgresql://db:5432/agno", "postgresql://db:5432/agno", []),
+        (
+            "postgresql://db/agno?user=agno&password=s3cret&sslmode=require",
+            "postgresql://db/agno?user=agno&password=***&sslmode=require",
+            ["s3cret"],
+        ),
+        ("sqlite:///tmp/agno_sessions.db", "sqlite:///tmp/agno_sessions.db", []),
+    ],
+)
+def test_url_passwords_are_found_and_hidden(url, shown, passwords):
+    assert config.hide_credentials(url) == shown
+    assert config.url_passwords(url) == passwords

@@ -30,6 +30,19 @@ def agent(fake, monkeypatch):
     return Agent(model=build_model("google:gemini-2.5-flash", max_tokens=50))
 
 
+def test_with_only_a_key_each_agent_runs_on_its_own_default_model(monkeypatch):
+    monkeypatch.delenv("AGENTLLM_MODEL")
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    model = build_model("google:gemini-2.5-pro")
+    assert (type(model).__name__, model.id, model.api_key) == ("Gemini", "gemini-2.5-pro", KEY)
+
+
+def test_a_configured_model_wins_over_the_agents_default(monkeypatch):
+    monkeypatch.setenv("AGENTLLM_MODEL", "google:gemini-2.5-flash")
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    assert build_model("google:gemini-2.5-pro").id == "gemini-2.5-flash"
+
+
 async def run(agent: Agent):
     """The agent's streamed run, as the provider drives it: (events, run output)."""
     events = [e async for e in agent.arun("hi", stream=True, yield_run_output=True)]

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 
+from agentllm.config import settings
 from agentllm.proxy.lag import LAG_PATH, LagMonitor, LagProbe, percentile, with_lag_probe
 
 
@@ -27,10 +28,15 @@ async def call(app, path):
     return sent
 
 
-def test_probe_is_off_unless_bench_env_is_set():
-    assert with_lag_probe(passthrough, {}) is passthrough
-    assert with_lag_probe(passthrough, {"AGENTLLM_BENCH": "0"}) is passthrough
-    assert isinstance(with_lag_probe(passthrough, {"AGENTLLM_BENCH": "1"}), LagProbe)
+def test_probe_is_off_unless_bench_is_set(monkeypatch):
+    monkeypatch.delenv("AGENTLLM_BENCH", raising=False)
+    assert with_lag_probe(passthrough, settings().bench) is passthrough
+    monkeypatch.setenv("AGENTLLM_BENCH", "0")
+    settings.cache_clear()
+    assert with_lag_probe(passthrough, settings().bench) is passthrough
+    monkeypatch.setenv("AGENTLLM_BENCH", "1")
+    settings.cache_clear()
+    assert isinstance(with_lag_probe(passthrough, settings().bench), LagProbe)
 
 
 def test_percentile_is_nearest_rank():

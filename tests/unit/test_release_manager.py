@@ -13,7 +13,6 @@ from pathlib import Path
 import agno.tools
 import pytest
 
-from agentllm import config
 from agentllm.agents import release_manager
 from agentllm.tools import services
 from agentllm.tools.release_tools import ReleaseTools
@@ -28,7 +27,6 @@ def env(monkeypatch, tmp_path):
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env from the developer's folder
-    monkeypatch.setattr(config, "_dotenv_loaded", False)
     return monkeypatch
 
 

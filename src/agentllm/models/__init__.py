@@ -10,7 +10,7 @@ from agno.models.google import Gemini as AgnoGemini
 from agno.models.openai import OpenAIChat as AgnoOpenAIChat
 from agno.models.utils import get_model
 
-from agentllm.config import OFFLINE_MODEL, Settings, settings
+from agentllm.config import OFFLINE_MODEL, ModelSource, Settings, settings
 from agentllm.models.gemini import Gemini
 from agentllm.models.offline import OfflineModel
 from agentllm.models.openai import OpenAIChat
@@ -91,9 +91,7 @@ def build_model(default: str, **params: Any) -> Model:
     subclass that can be built without arguments).
     """
     config = settings()
-    spec = config.agent_model
-    if spec != OFFLINE_MODEL and config.agent_model_source.startswith("default"):
-        spec = default
+    spec = default if config.model_source is ModelSource.GEMINI_DEFAULT else config.agent_model
     if spec == OFFLINE_MODEL:
         model: Model = OfflineModel(delay=config.echo_delay)
     elif spec.startswith(PYTHON_PREFIX):
@@ -121,7 +119,7 @@ def configure_gemini(model: AgnoGemini, config: Settings) -> AgnoGemini:
     as LiteLLM expects, so google-genai is told to add none of its own.
     """
     if config.gemini_api_key:
-        model.api_key = config.gemini_api_key
+        model.api_key = config.gemini_api_key.get_secret_value()
     if config.gemini_api_base:
         model.client_params = {
             **(model.client_params or {}),

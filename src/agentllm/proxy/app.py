@@ -47,18 +47,12 @@ def build_app() -> Any:
     from agentllm.proxy.lag import with_lag_probe
 
     config = settings()
-    logs.install_redaction(
-        [
-            config.master_key,
-            config.gemini_api_key or "",
-            config.github_token or "",
-            config.jira_token or "",
-            os.environ.get("OPENAI_API_KEY", ""),
-        ]
-    )
-    logs.configure(os.environ.get("AGENTLLM_LOG_LEVEL", "info"))  # after LiteLLM's import
+    # OPENAI_API_KEY is the openai SDK's own variable, not a setting: redacted all the same.
+    logs.install_redaction([*config.secret_values(), os.environ.get("OPENAI_API_KEY", "")])
+    logs.configure(config.log_level)  # after LiteLLM's import
 
     # The ~700k objects made by importing LiteLLM live as long as the process: frozen, full
     # garbage collections skip them (each took ~450 ms on 2 cores and stalled every request).
     gc.freeze()
-    return with_lag_probe(with_store_shutdown(RequestGuard(app)))
+    guarded = RequestGuard(app, max_body_bytes=config.max_body_bytes)
+    return with_lag_probe(with_store_shutdown(guarded), enabled=config.bench)

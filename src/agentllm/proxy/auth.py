@@ -27,7 +27,7 @@ async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
         return UserAPIKeyAuth()
     if not api_key:
         raise _unauthorized("Missing API key: send 'Authorization: Bearer <LITELLM_MASTER_KEY>'.")
-    master_key = settings().master_key
+    master_key = settings().master_key.get_secret_value()
     if not hmac.compare_digest(api_key.encode(), master_key.encode()):
         raise _unauthorized("Invalid API key.")
     return UserAPIKeyAuth(api_key=master_key, user_role=LitellmUserRoles.PROXY_ADMIN)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from agentllm.config import DEFAULT_MAX_BODY_BYTES
 from agentllm.proxy.checks import CHECKS
 from agentllm.proxy.errors import error_body
 
@@ -32,7 +32,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 # All request headers together (names and values). Real requests stay far below it. The HTTP
 # server reads headers up to agentllm.server.MAX_HEADER_BUFFER_BYTES (h11's default, 16 KiB,
 # dropped the connection of a larger request), so that in between a client gets this 431.
@@ -43,12 +42,6 @@ MAX_HEADER_BYTES = 32 * 1024
 MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def max_body_bytes() -> int:
-    """The request body limit: ``AGENTLLM_MAX_BODY_BYTES`` or 8 MiB."""
-    raw = os.environ.get("AGENTLLM_MAX_BODY_BYTES", "").strip()
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_BODY_BYTES
 
 
 def endpoint_of(path: str) -> str | None:
@@ -137,10 +130,14 @@ def check_media_type(scope: Scope) -> str | None:
 
 class RequestGuard:
     """Refuse oversized headers on every request and validate POST bodies of the completion
-    endpoints; pass everything else through untouched."""
+    endpoints; pass everything else through untouched.
 
-    def __init__(self, app: ASGIApp) -> None:
+    ``max_body_bytes`` is the body limit: ``settings().max_body_bytes`` (AGENTLLM_MAX_BODY_BYTES).
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.app, name)
@@ -167,7 +164,7 @@ class RequestGuard:
         if (unreadable := check_media_type(scope)) is not None:
             await _refuse(send, path, 415, unreadable, endpoint)
             return
-        limit = max_body_bytes()
+        limit = self.max_body_bytes
         chunks: list[bytes] = []
         size = 0
         while True:

@@ -1,4 +1,4 @@
-"""Event-loop lag probe for ``make bench``: off unless ``AGENTLLM_BENCH=1``.
+"""Event-loop lag probe for ``make bench``: off unless ``AGENTLLM_BENCH=1`` (``settings().bench``).
 
 A periodic task sleeps ``interval`` seconds and records how late it wakes up: that drift is how
 long any request would have waited for the loop. ``GET /bench/lag`` returns the percentiles of
@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -21,13 +20,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-BENCH_ENV = "AGENTLLM_BENCH"
 LAG_PATH = "/bench/lag"
-
-
-def bench_enabled(environ: Mapping[str, str] = os.environ) -> bool:
-    """True when the process runs under the benchmark harness."""
-    return environ.get(BENCH_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,6 +102,6 @@ class LagProbe:
         await self.app(scope, receive, send)
 
 
-def with_lag_probe(app: ASGIApp, environ: Mapping[str, str] = os.environ) -> ASGIApp:
-    """``app`` behind a ``LagProbe`` when ``AGENTLLM_BENCH`` is set, else ``app`` itself."""
-    return LagProbe(app) if bench_enabled(environ) else app
+def with_lag_probe(app: ASGIApp, enabled: bool) -> ASGIApp:
+    """``app`` behind a ``LagProbe`` when ``enabled`` (``AGENTLLM_BENCH``), else ``app`` itself."""
+    return LagProbe(app) if enabled else app

@@ -104,7 +104,7 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
             if isinstance(github_class, str)
             else _toolkit(
                 github_class,
-                access_token=config.github_token,
+                access_token=config.github_token.get_secret_value(),
                 include_tools=list(GITHUB_READ_TOOLS),
             )
         )
@@ -124,7 +124,7 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
                 jira_class,
                 server_url=config.jira_server_url,
                 username=config.jira_username,
-                token=config.jira_token,
+                token=config.jira_token.get_secret_value() if config.jira_token else None,
                 **JIRA_SWITCHES,
             )
         )
