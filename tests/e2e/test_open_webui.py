@@ -285,6 +285,7 @@ def test_a_workflows_first_step_is_a_thought_and_the_next_turn_sees_the_history_
     expect(replies(page).nth(1)).to_contain_text(
         "context: kappa notes | lambda next", timeout=60_000
     )
+    screenshot(page, "open-webui-workflow.png")
     deadline = time.monotonic() + 15
     while True:  # the proxy stores a turn as its stream ends
         runs = stored_runs(proxy.db_path, open_webui.user_id, chat, agent="release-notes")
