@@ -1,8 +1,7 @@
-"""``agentllm``: start the LiteLLM proxy with the project configuration (``make serve``)."""
+"""``agentllm serve``: start the LiteLLM proxy with the project configuration (``make serve``)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
@@ -49,36 +48,32 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, write the runtime config and serve the proxy until SIGINT/SIGTERM."""
-    load_env()  # .env may set AGENTLLM_LOG_LEVEL, read by the argument defaults below
-    parser = argparse.ArgumentParser(prog="agentllm", description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
-    parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="worker processes on the one port (default: $WORKERS or 1; more needs PostgreSQL)",
-    )
-    parser.add_argument(
-        "--runtime-config",
-        type=Path,
-        default=RUNTIME_CONFIG,
-        help=f"where to write the generated config (default {RUNTIME_CONFIG})",
-    )
-    parser.add_argument("--log-level", default=os.environ.get("AGENTLLM_LOG_LEVEL", "info"))
-    args = parser.parse_args(argv)
+def serve(
+    config_file: Path = Path("proxy_config.yaml"),
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    runtime_config: Path = RUNTIME_CONFIG,
+    log_level: str | None = None,
+) -> int:
+    """Write the runtime config and serve the proxy until SIGINT/SIGTERM; the exit status.
 
+    ``None`` takes the setting from the environment or ``.env`` (HOST, PORT, WORKERS,
+    AGENTLLM_LOG_LEVEL). ``agentllm serve`` (agentllm.cli.serve) is the command line for it.
+    """
+    load_env()  # .env may set AGENTLLM_LOG_LEVEL
+    log_level = log_level or os.environ.get("AGENTLLM_LOG_LEVEL", "info")
     try:
         config = settings()
     except ValueError as exc:
         print(f"agentllm: configuration error: {exc}", file=sys.stderr)
         return 2
-    host = args.host or config.host
-    port = args.port or config.port
-    workers = args.workers or config.workers
+    if not config_file.is_file():
+        print(f"agentllm: config file {config_file} not found", file=sys.stderr)
+        return 2
+    host = host or config.host
+    port = port or config.port
+    workers = workers or config.workers
     if workers < 1:
         print("agentllm: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -97,16 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if config.gemini_api_key:
         os.environ["GEMINI_API_KEY"] = config.gemini_api_key
-    if not args.config.is_file():
-        print(f"agentllm: config file {args.config} not found", file=sys.stderr)
-        return 2
 
     from agentllm.proxy.config import model_names, write_runtime_config
 
-    runtime = write_runtime_config(args.config, args.runtime_config)
+    runtime = write_runtime_config(config_file, runtime_config)
     # What every worker process reads when it builds the app (agentllm.proxy.app.build_app).
-    os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
-    os.environ["AGENTLLM_LOG_LEVEL"] = args.log_level
+    os.environ["CONFIG_FILE_PATH"] = str(runtime_config.resolve())
+    os.environ["AGENTLLM_LOG_LEVEL"] = log_level
     print(banner(config, model_names(runtime), f"http://{host}:{port}", workers), flush=True)
 
     import uvicorn
@@ -117,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         host=host,
         port=port,
         workers=workers,
-        log_level=args.log_level,
+        log_level=log_level,
         timeout_graceful_shutdown=30,
         # h11 whatever else is installed (httptools has other limits), with JSON 400s.
         http="agentllm.proxy.http:JSONErrorsH11Protocol",
@@ -126,5 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # `python -m agentllm.server ARGS` = `agentllm serve ARGS`
+    from agentllm.cli import main
+
+    main(["serve", *sys.argv[1:]])
