@@ -87,3 +87,10 @@ def test_serve_refuses_a_missing_config_file_with_status_2(tmp_path):
         str(tmp_path / "runtime.yaml"),
     )
     assert result.exit_code == 2
+
+
+def test_the_cli_answers_help_without_importing_litellm():
+    # LiteLLM takes seconds to import: only the commands that run agents import it.
+    probe = "import sys, agentllm.cli; print('litellm' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

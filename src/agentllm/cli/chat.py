@@ -86,7 +86,7 @@ def _read(console: Console, prompt: str) -> str | None:
     """The next line typed or piped in; ``None`` at the end of input."""
     try:
         line = console.input(prompt)
-    except EOFError:
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D, or Ctrl-C at the prompt: the chat ends
         console.print()
         return None
     if not sys.stdin.isatty():  # piped: show the line, so the transcript reads as a chat
@@ -95,7 +95,8 @@ def _read(console: Console, prompt: str) -> str | None:
 
 
 def converse(source: ReplyStream, console: Console, errors: Console, session_id: str) -> int:
-    """Read lines and answer them until ``/exit`` or end of input; 1 if a turn failed."""
+    """Read lines and answer them until ``/exit``, end of input or Ctrl-C at the prompt; the
+    exit status is 1 if a turn failed (an interrupted one did not fail)."""
     console.print(
         f"[bold]{source.where}[/bold]  session [bold]{session_id}[/bold] "
         f"(continue it later with --session {session_id}); /exit or Ctrl-D ends",
@@ -115,12 +116,12 @@ def converse(source: ReplyStream, console: Console, errors: Console, session_id:
                 reply = runner.run(_turn(source, messages, console))
             except ChatError as exc:
                 errors.print(f"error: {exc}", highlight=False, markup=False)
-            except KeyboardInterrupt:
+                failed = True
+            except KeyboardInterrupt:  # Ctrl-C during a reply stops that reply only
                 errors.print("(interrupted)")
             else:
                 messages.append({"role": "assistant", "content": reply})
                 continue
-            failed = True
             messages.pop()  # the turn did not happen: the next one is sent without it
     return 1 if failed else 0
 

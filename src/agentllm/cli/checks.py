@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import re
 import socket
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 from sqlalchemy.engine import URL
@@ -264,10 +265,20 @@ def _model_failure(spec: str, exc: BaseException) -> Outcome:
     )
 
 
+def _gemini_without_key(built: Any) -> bool:
+    """An AI Studio Gemini with no key where Agno looks (Vertex AI authenticates otherwise)."""
+    from agno.models.google import Gemini
+
+    return (
+        isinstance(built, Gemini)
+        and not built.vertexai
+        and not (built.api_key or os.environ.get("GOOGLE_API_KEY"))
+    )
+
+
 def model() -> Outcome:
     """Each distinct model the agents run on answers a one-token call."""
     from agno.models.base import Model
-    from agno.models.google import Gemini
     from agno.models.message import Message
 
     from agentllm.cli.inventory import built_agents, model_of
@@ -285,7 +296,7 @@ def model() -> Outcome:
             answered = []
             for built in models.values():
                 name = f"{built.provider or type(built).__name__} {built.id}"
-                if isinstance(built, Gemini) and not built.api_key:
+                if _gemini_without_key(built):
                     return Outcome(
                         False,
                         f"{name}: GEMINI_API_KEY is not set",

@@ -12,9 +12,9 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
-from agentllm.provider.identity import SESSION_ID_HEADER
-
 AGENT_PREFIX = "agno/"
+# agentllm.provider.identity.SESSION_ID_HEADER (importing it here would import LiteLLM).
+SESSION_ID_HEADER = "x-session-id"
 
 
 class Piece(NamedTuple):
