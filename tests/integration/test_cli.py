@@ -76,6 +76,16 @@ def test_chat_with_an_unknown_agent_names_the_agents(tmp_path):
     assert "release-manager" in result.stderr
 
 
+def test_chat_reports_a_failed_turn_in_a_line_and_goes_on(tmp_path):
+    env = {"AGENTLLM_MODEL": "no-such-provider:x"}
+    result = agentllm("chat", cwd=tmp_path, stdin="one\ntwo\n", env=env)
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert len([e for e in errors if e.startswith("error: ")]) == 2  # each turn tried
+    assert "AGENTLLM_MODEL" in errors[0]
+    assert "Traceback" not in result.stderr and "github.com" not in result.stderr
+
+
 def test_chat_in_process_on_the_database_of_a_running_proxy_says_to_use_url(proxy, tmp_path):
     env = {"AGENTLLM_DB_URL": f"sqlite:///{proxy.db_path}"}
     result = agentllm("chat", cwd=tmp_path, stdin="hi\n", env=env)

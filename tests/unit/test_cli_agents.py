@@ -94,3 +94,24 @@ def test_the_cli_answers_help_without_importing_litellm():
     probe = "import sys, agentllm.cli; print('litellm' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_agents_with_a_model_that_cannot_be_built_says_why_without_a_traceback():
+    result = run("agents", env={"AGENTLLM_MODEL": "no-such-provider:x"})
+    assert result.exit_code == 1
+    assert "AGENTLLM_MODEL" in result.output and "no-such-provider" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_agents_with_a_malformed_setting_names_it():
+    result = run("agents", env={"AGENTLLM_REQUEST_TIMEOUT": "soon"})
+    assert result.exit_code == 1
+    assert "AGENTLLM_REQUEST_TIMEOUT" in result.output
+
+
+def test_python_m_agentllm_server_still_runs_serve():
+    result = subprocess.run(
+        [sys.executable, "-m", "agentllm.server", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--workers" in result.stdout

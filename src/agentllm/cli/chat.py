@@ -146,7 +146,8 @@ def chat(
     from agentllm.cli.streams import Remote
     from agentllm.config import settings
 
-    console, errors = Console(highlight=False), Console(stderr=True)
+    console = Console(highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     session_id = session or uuid.uuid4().hex[:12]
     try:
         config = settings()

@@ -9,6 +9,7 @@ across turns and across runs of ``chat --session ID``. Both yield the reply as :
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
@@ -85,7 +86,9 @@ class InProcess:
                     for piece in _pieces(chunk.choices[0].delta):
                         yield piece
         except openai.OpenAIError as exc:  # LiteLLM's exceptions are OpenAI's, with a status
-            raise ChatError(f"{self.model}: {getattr(exc, 'message', exc)}") from None
+            raise ChatError(
+                f"{self.model}: {first_paragraph(getattr(exc, 'message', exc))}"
+            ) from None
 
 
 class Remote:
@@ -126,6 +129,13 @@ class Remote:
             ) from None
         except openai.APIStatusError as exc:
             raise ChatError(f"{self.model}: {exc.status_code} {_message(exc)}") from None
+
+
+def first_paragraph(message: Any) -> str:
+    """What an exception of LiteLLM's SDK says, without the traceback and bug-report link it
+    appends, or its class name in front."""
+    text = str(message).split("\nTraceback", 1)[0].split("\n\n", 1)[0]
+    return re.sub(r"^litellm\.\w+: ", "", " ".join(text.split()))
 
 
 def _message(exc: Any) -> str:
