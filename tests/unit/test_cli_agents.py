@@ -115,3 +115,18 @@ def test_python_m_agentllm_server_still_runs_serve():
     )
     assert result.returncode == 0, result.stderr
     assert "--workers" in result.stdout
+
+
+def test_each_kind_of_runner_is_named_and_a_workflow_has_no_model_of_its_own():
+    from agno.agent import Agent
+    from agno.team import Team
+    from agno.workflow import Workflow
+
+    from agentllm.cli.inventory import kind_of, model_of
+    from agentllm.models.offline import OfflineModel
+
+    assert kind_of(Agent(model=OfflineModel())) == "agent"
+    assert kind_of(Team(members=[], model=OfflineModel())) == "team"
+    assert kind_of(Workflow(name="steps")) == "workflow"
+    assert model_of(Workflow(name="steps")) is None
+    assert isinstance(model_of(Agent(model=OfflineModel())), OfflineModel)

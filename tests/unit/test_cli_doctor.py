@@ -249,3 +249,10 @@ def test_a_relative_sqlite_path_is_taken_from_the_working_directory(tmp_path, mo
     outcome = checks.database("sqlite:///rel/sessions.db")
     assert outcome.ok, outcome
     assert Path(tmp_path / "rel").is_dir()
+
+
+def test_a_malformed_setting_fails_the_configuration_check_and_names_it(good_env):
+    result = doctor(env={"PORT": "eighty"})
+    assert result.exit_code == 1
+    assert "configuration" in result.output and "PORT" in result.output
+    assert "Python" in result.output  # what needs no settings is still checked

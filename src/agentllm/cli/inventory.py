@@ -18,6 +18,7 @@ from typing import Any
 
 from agno.models.base import Model
 from agno.team import Team
+from agno.workflow import Workflow
 
 from agentllm import agents
 from agentllm.db import close_all
@@ -39,10 +40,6 @@ def kind_of(runner: Any) -> str:
     """``agent``, ``team`` or ``workflow``: what the registry's factory built."""
     if isinstance(runner, Team):
         return "team"
-    try:
-        from agno.workflow import Workflow
-    except ImportError:  # an Agno without workflows
-        Workflow = ()  # type: ignore[assignment,misc]
     return "workflow" if isinstance(runner, Workflow) else "agent"
 
 
