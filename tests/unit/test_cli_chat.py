@@ -81,3 +81,10 @@ def test_a_litellm_error_message_loses_its_traceback_and_class_name():
         "Traceback (most recent call last):\n  File ...\n\nThis looks like a bug ..."
     )
     assert first_paragraph(message) == "cannot use model 'x': not supported."
+
+
+def test_chat_names_the_conversation_with_the_header_the_provider_reads():
+    from agentllm.cli import streams
+    from agentllm.provider.identity import SESSION_ID_HEADER
+
+    assert streams.SESSION_ID_HEADER == SESSION_ID_HEADER
