@@ -13,6 +13,8 @@ from tests.integration.conftest import MASTER_KEY, ROOT, Proxy, free_port
 from tests.integration.postgres import running_cluster, server_bin
 
 pytestmark = pytest.mark.integration
+# Keys the machine may hold that no test here means to use (doctor checks each one it finds).
+OTHER_KEYS = ("OPENAI_API_KEY", "GOOGLE_API_KEY", "GITHUB_TOKEN", "JIRA_TOKEN")
 
 
 def agentllm(
@@ -27,11 +29,12 @@ def agentllm(
         cwd=cwd,
         timeout=240,
         env={
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in OTHER_KEYS},
             "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "AGENTLLM_MODEL": "echo",
             "AGENTLLM_DB_URL": f"sqlite:///{cwd / 'chat.db'}",
             "GEMINI_API_KEY": "",
+            "LITELLM_MASTER_KEY": MASTER_KEY,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **(env or {}),
         },
@@ -98,12 +101,11 @@ def test_chat_in_process_on_the_database_of_a_running_proxy_says_to_use_url(prox
 
 def test_chat_through_the_proxy_keeps_the_conversation(proxy: Proxy, tmp_path):
     args = ("chat", "release-manager", "--url", proxy.url, "--session", "via-proxy")
-    env = {"LITELLM_MASTER_KEY": proxy.key}
-    result = agentllm(*args, cwd=tmp_path, stdin="alpha\nbeta\n", env=env)
+    result = agentllm(*args, cwd=tmp_path, stdin="alpha\nbeta\n")
     assert result.returncode == 0, result.stderr
     assert "context: alpha | beta\n" in result.stdout
     # The proxy stored it: a later run with the same session sees both turns.
-    later = agentllm(*args, cwd=tmp_path, stdin="gamma\n", env=env)
+    later = agentllm(*args, cwd=tmp_path, stdin="gamma\n")
     assert "context: alpha | beta | gamma\n" in later.stdout
 
 
@@ -134,8 +136,7 @@ def test_chat_with_no_proxy_there_says_to_start_one(tmp_path):
 
 def test_doctor_passes_the_port_of_a_running_agentllm_proxy(proxy: Proxy, tmp_path):
     port = proxy.url.rsplit(":", 1)[1]
-    env = {"LITELLM_MASTER_KEY": MASTER_KEY}
-    result = agentllm("doctor", "--port", port, cwd=tmp_path, env=env)
+    result = agentllm("doctor", "--port", port, cwd=tmp_path)
     assert "in use by a running agentllm proxy" in result.stdout, result.stdout
     assert result.returncode == 0, result.stdout
     assert MASTER_KEY not in result.stdout + result.stderr
@@ -144,7 +145,8 @@ def test_doctor_passes_the_port_of_a_running_agentllm_proxy(proxy: Proxy, tmp_pa
 @pytest.mark.skipif(server_bin() is None, reason="PostgreSQL server binaries are not installed")
 def test_doctor_writes_to_a_real_postgresql(tmp_path):
     with running_cluster() as cluster:
-        result = agentllm("doctor", cwd=tmp_path, env={"AGENTLLM_DB_URL": cluster.url})
+        env = {"AGENTLLM_DB_URL": cluster.url, "PORT": str(free_port())}
+        result = agentllm("doctor", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout
     assert "PostgreSQL at postgresql://postgres@127.0.0.1" in result.stdout
     assert "reachable and writable" in result.stdout

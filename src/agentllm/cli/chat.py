@@ -11,10 +11,12 @@ import asyncio
 import re
 import sys
 import uuid
+from contextlib import aclosing
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from agentllm.cli.streams import ChatError, Piece, ReplyStream
@@ -73,10 +75,12 @@ async def _turn(source: ReplyStream, messages: list[dict[str, str]], console: Co
     """Stream one reply to the screen; its text (reasoning and all) for the history."""
     printer, text = ReplyPrinter(console), []
     try:
-        async for piece in source.reply(messages):
-            printer.show(piece)
-            if piece.kind == "text":
-                text.append(piece.text)
+        # Closed here, in this task, however the turn ends: the run behind it stops with it.
+        async with aclosing(source.reply(messages)) as pieces:
+            async for piece in pieces:
+                printer.show(piece)
+                if piece.kind == "text":
+                    text.append(piece.text)
     finally:
         printer.end()
     return "".join(text)
@@ -97,10 +101,10 @@ def _read(console: Console, prompt: str) -> str | None:
 def converse(source: ReplyStream, console: Console, errors: Console, session_id: str) -> int:
     """Read lines and answer them until ``/exit``, end of input or Ctrl-C at the prompt; the
     exit status is 1 if a turn failed (an interrupted one did not fail)."""
+    where, session = escape(source.where), escape(session_id)
     console.print(
-        f"[bold]{source.where}[/bold]  session [bold]{session_id}[/bold] "
-        f"(continue it later with --session {session_id}); /exit or Ctrl-D ends",
-        soft_wrap=True,
+        f"[bold]{where}[/bold]  session [bold]{session}[/bold] "
+        f"(continue it later with --session {session}); /exit or Ctrl-D ends"
     )
     messages: list[dict[str, str]] = []
     failed = False

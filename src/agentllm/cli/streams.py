@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
 AGENT_PREFIX = "agno/"
@@ -34,7 +34,7 @@ class ReplyStream(Protocol):
 
     where: str  # said at start: what answers
 
-    def reply(self, messages: list[dict[str, str]]) -> AsyncIterator[Piece]: ...
+    def reply(self, messages: list[dict[str, str]]) -> AsyncGenerator[Piece, None]: ...
 
 
 def model_name(agent: str) -> str:
@@ -70,7 +70,7 @@ class InProcess:
         litellm.custom_provider_map = [{"provider": "agno", "custom_handler": agno_llm}]
         custom_llm_setup()
 
-    async def reply(self, messages: list[dict[str, str]]) -> AsyncIterator[Piece]:
+    async def reply(self, messages: list[dict[str, str]]) -> AsyncGenerator[Piece, None]:
         import openai
 
         try:
@@ -81,10 +81,13 @@ class InProcess:
                 # Where the provider reads request headers in the SDK (provider/identity.py).
                 metadata={"headers": {SESSION_ID_HEADER: self.session_id}},
             )
-            async for chunk in stream:
-                if chunk.choices:
-                    for piece in _pieces(chunk.choices[0].delta):
-                        yield piece
+            try:
+                async for chunk in stream:
+                    if chunk.choices:
+                        for piece in _pieces(chunk.choices[0].delta):
+                            yield piece
+            finally:
+                await stream.aclose()  # a reply left unread ends its agent run now, here
         except openai.OpenAIError as exc:  # LiteLLM's exceptions are OpenAI's, with a status
             raise ChatError(
                 f"{self.model}: {first_paragraph(getattr(exc, 'message', exc))}"
@@ -103,7 +106,7 @@ class Remote:
         self.where = f"{self.model} at {self.base_url}"
         self._client = AsyncOpenAI(base_url=self.base_url, api_key=key, max_retries=0)
 
-    async def reply(self, messages: list[dict[str, str]]) -> AsyncIterator[Piece]:
+    async def reply(self, messages: list[dict[str, str]]) -> AsyncGenerator[Piece, None]:
         import openai
 
         try:
@@ -113,10 +116,13 @@ class Remote:
                 stream=True,
                 extra_headers={SESSION_ID_HEADER: self.session_id},
             )
-            async for chunk in stream:
-                if chunk.choices:
-                    for piece in _pieces(chunk.choices[0].delta):
-                        yield piece
+            try:
+                async for chunk in stream:
+                    if chunk.choices:
+                        for piece in _pieces(chunk.choices[0].delta):
+                            yield piece
+            finally:
+                await stream.close()
         except openai.APIConnectionError:
             raise ChatError(
                 f"cannot reach the proxy at {self.base_url}: start it with `agentllm serve` "
