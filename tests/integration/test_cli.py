@@ -142,6 +142,15 @@ def test_doctor_passes_the_port_of_a_running_agentllm_proxy(proxy: Proxy, tmp_pa
     assert MASTER_KEY not in result.stdout + result.stderr
 
 
+def test_doctor_fails_the_port_of_a_proxy_that_refuses_the_configured_key(proxy, tmp_path):
+    port = proxy.url.rsplit(":", 1)[1]
+    env = {"LITELLM_MASTER_KEY": "sk-not-this-proxys-key"}
+    result = agentllm("doctor", "--port", port, cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "refuses this configuration's LITELLM_MASTER_KEY" in result.stdout
+    assert "sk-not-this-proxys-key" not in result.stdout
+
+
 @pytest.mark.skipif(server_bin() is None, reason="PostgreSQL server binaries are not installed")
 def test_doctor_writes_to_a_real_postgresql(tmp_path):
     with running_cluster() as cluster:

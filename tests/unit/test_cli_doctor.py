@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,42 @@ def test_a_port_taken_by_another_program_fails_with_a_fix(taken_port):
     assert not outcome.ok
     assert "another program" in outcome.detail
     assert "--port" in outcome.fix and "PORT" in outcome.fix
+
+
+class _LiteLLMLike(BaseHTTPRequestHandler):
+    """Answers as a LiteLLM proxy serving no agents would."""
+
+    models_status = 200
+
+    def do_GET(self) -> None:
+        if self.path == "/health/liveliness":
+            status, body = 200, b'"I\'m alive!"'
+        else:
+            status, body = self.models_status, b'{"data": [{"id": "gpt-4o-mini"}]}'
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def litellm_without_agents():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LiteLLMLike)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_port_taken_by_a_litellm_proxy_without_agents_fails(litellm_without_agents):
+    outcome = checks.port("127.0.0.1", litellm_without_agents, "sk-any")
+    assert not outcome.ok
+    assert "LiteLLM proxy without agentllm's agents" in outcome.detail
 
 
 # --- keys ---------------------------------------------------------------------------------------

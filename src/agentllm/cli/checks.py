@@ -58,21 +58,26 @@ def versions() -> Outcome:
 # --- port ---------------------------------------------------------------------------------------
 
 
-def _is_agentllm(base: str, master_key: str | None) -> str | None:
-    """What answers on ``base``: "agentllm" (its models include agents), "LiteLLM" or None."""
+OURS = "a running agentllm proxy"
+
+
+def _who_answers(base: str, master_key: str | None) -> str:
+    """What listens at ``base``: :data:`OURS` when it is LiteLLM (it answers the liveliness
+    probe) and, with this configuration's key, lists agents; else what it is."""
     try:
         live = httpx.get(f"{base}/health/liveliness", timeout=CONNECT_TIMEOUT)
         if live.status_code != 200:
-            return None
+            return "another program"
         headers = {"Authorization": f"Bearer {master_key}"} if master_key else {}
         models = httpx.get(f"{base}/v1/models", headers=headers, timeout=CONNECT_TIMEOUT)
-    except httpx.HTTPError:
-        return None
-    if models.status_code == 200:
+        if models.status_code in (401, 403):
+            return "a LiteLLM proxy that refuses this configuration's LITELLM_MASTER_KEY"
         ids = [str(m.get("id", "")) for m in models.json().get("data") or []]
-        if any(i.startswith("agno/") for i in ids):
-            return "agentllm"
-    return "LiteLLM"
+    except (httpx.HTTPError, ValueError, AttributeError):  # not HTTP, not JSON, not a list
+        return "another program"
+    if any(i.startswith("agno/") for i in ids):
+        return OURS
+    return "a LiteLLM proxy without agentllm's agents"
 
 
 def port(host: str, number: int, master_key: str | None = None) -> Outcome:
@@ -94,10 +99,9 @@ def port(host: str, number: int, master_key: str | None = None) -> Outcome:
                 )
     local = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
     base = f"http://[{local}]:{number}" if ":" in local else f"http://{local}:{number}"
-    answering = _is_agentllm(base, master_key)
-    if answering == "agentllm":
-        return Outcome(True, f"{where} is in use by a running agentllm proxy ({base})")
-    what = "a LiteLLM proxy without agentllm's agents" if answering else "another program"
+    what = _who_answers(base, master_key)
+    if what == OURS:
+        return Outcome(True, f"{where} is in use by {OURS} ({base})")
     return Outcome(
         False,
         f"{where} is in use by {what}",
