@@ -21,7 +21,7 @@ install: | $(UV)
 	$(UV) sync --frozen
 
 serve: install
-	$(UV) run --frozen agentllm --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
+	$(UV) run --frozen agentllm serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 test: install
 	$(NOX) -s test integration

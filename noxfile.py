@@ -26,7 +26,7 @@ def integration(session: nox.Session) -> None:
 @nox.session
 def proxy(session: nox.Session) -> None:
     """Start the proxy (same as ``make serve``)."""
-    session.run("agentllm", *session.posargs)
+    session.run("agentllm", "serve", *session.posargs)
 
 
 @nox.session

@@ -258,7 +258,11 @@ def running_agentllm(
     )
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "agentllm.server", "--host", "127.0.0.1", "--port", str(port)]
+    # `agentllm serve`; a checkout from before the CLI (no agentllm/__main__.py) has only the
+    # server module.
+    legacy = source is not None and not (source / "agentllm" / "__main__.py").exists()
+    serve = ["agentllm.server"] if legacy else ["agentllm", "serve"]
+    command = [sys.executable, "-m", *serve, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--config", str(CONFIG), "--runtime-config", str(workdir / f"{name}.yaml")]
     if workers > 1:
         command += ["--workers", str(workers)]

@@ -1,14 +1,13 @@
-"""``agentllm``: start the LiteLLM proxy with the project configuration (``make serve``)."""
+"""``agentllm serve``: start the LiteLLM proxy with the project configuration (``make serve``)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 from pathlib import Path
 
-from agentllm.config import LOG_LEVELS, Settings, hide_credentials, load_env, settings
+from agentllm.config import Settings, hide_credentials, load_env, settings
 from agentllm.db import DatabaseConfigError, claim_sqlite, describe, is_sqlite
 
 log = logging.getLogger("agentllm")
@@ -48,42 +47,35 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, write the runtime config and serve the proxy until SIGINT/SIGTERM."""
-    load_env()  # for the libraries' own variables (OPENAI_API_KEY...): settings() reads .env itself
-    parser = argparse.ArgumentParser(prog="agentllm", description=__doc__)
-    parser.add_argument("--config", type=Path, default=Path("proxy_config.yaml"))
-    parser.add_argument("--host", default=None, help="default: $HOST or 127.0.0.1")
-    parser.add_argument("--port", type=int, default=None, help="default: $PORT or 8890")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="worker processes on the one port (default: $WORKERS or 1; more needs PostgreSQL)",
-    )
-    parser.add_argument(
-        "--runtime-config",
-        type=Path,
-        default=RUNTIME_CONFIG,
-        help=f"where to write the generated config (default {RUNTIME_CONFIG})",
-    )
-    parser.add_argument(
-        "--log-level", choices=LOG_LEVELS, default=None, help="default: $AGENTLLM_LOG_LEVEL or info"
-    )
-    args = parser.parse_args(argv)
-    if args.log_level:
-        # Through the environment: every worker process (agentllm.proxy.app.build_app) reads it.
-        os.environ["AGENTLLM_LOG_LEVEL"] = args.log_level
-        settings.cache_clear()
+def serve(
+    config_file: Path = Path("proxy_config.yaml"),
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    runtime_config: Path = RUNTIME_CONFIG,
+    log_level: str | None = None,
+) -> int:
+    """Write the runtime config and serve the proxy until SIGINT/SIGTERM; the exit status.
 
+    ``None`` takes the setting from the environment or ``.env`` (HOST, PORT, WORKERS,
+    AGENTLLM_LOG_LEVEL). ``agentllm serve`` (agentllm.cli.serve) is the command line for it.
+    """
+    load_env()  # for the libraries' own variables (OPENAI_API_KEY...): settings() reads .env itself
+    if log_level:
+        # Through the environment: every worker process (agentllm.proxy.app.build_app) reads it.
+        os.environ["AGENTLLM_LOG_LEVEL"] = log_level
+        settings.cache_clear()
     try:
         config = settings()
     except ValueError as exc:
         print(f"agentllm: configuration error: {exc}", file=sys.stderr)
         return 2
-    host = args.host or config.host
-    port = args.port or config.port
-    workers = args.workers or config.workers
+    if not config_file.is_file():
+        print(f"agentllm: config file {config_file} not found", file=sys.stderr)
+        return 2
+    host = host or config.host
+    port = port or config.port
+    workers = workers or config.workers
     if workers < 1:
         print("agentllm: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -103,15 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if config.gemini_api_key:
         os.environ["GEMINI_API_KEY"] = config.gemini_api_key.get_secret_value()
-    if not args.config.is_file():
-        print(f"agentllm: config file {args.config} not found", file=sys.stderr)
-        return 2
 
     from agentllm.proxy.config import model_names, write_runtime_config
 
-    runtime = write_runtime_config(args.config, args.runtime_config)
+    runtime = write_runtime_config(config_file, runtime_config)
     # What every worker process reads when it builds the app (agentllm.proxy.app.build_app).
-    os.environ["CONFIG_FILE_PATH"] = str(args.runtime_config.resolve())
+    os.environ["CONFIG_FILE_PATH"] = str(runtime_config.resolve())
     print(banner(config, model_names(runtime), f"http://{host}:{port}", workers), flush=True)
 
     import uvicorn
@@ -131,5 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # `python -m agentllm.server ARGS` = `agentllm serve ARGS`
+    from agentllm.cli import main
+
+    main(["serve", *sys.argv[1:]])

@@ -76,7 +76,8 @@ def start_proxy(
         [
             sys.executable,
             "-m",
-            "agentllm.server",
+            "agentllm",
+            "serve",
             "--port",
             str(port),
             "--config",

@@ -311,7 +311,7 @@ def test_sqlite_refuses_several_workers_and_a_second_process(tmp_path):
     first = start_proxy(tmp_path)
     try:
         for args in (("--workers", "2"), ()):
-            command = [sys.executable, "-m", "agentllm.server", "--port", str(free_port())]
+            command = [sys.executable, "-m", "agentllm", "serve", "--port", str(free_port())]
             command += ["--config", str(ROOT / "proxy_config.yaml"), *args]
             command += ["--runtime-config", str(tmp_path / "other.yaml")]
             env = {**os.environ, "AGENTLLM_DB_URL": f"sqlite:///{first.db_path}"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentllm import config
-from agentllm.server import banner, main
+from agentllm.server import banner, serve
 
 VARIABLES = [
     "GEMINI_API_KEY",
@@ -299,7 +299,7 @@ def test_banner_hides_database_passwords(clean_env, monkeypatch):
 def test_agentllm_exits_2_naming_a_bad_variable(clean_env, monkeypatch, capsys):
     # Before this object existed a bad AGENTLLM_MAX_BODY_BYTES silently meant 8 MiB.
     monkeypatch.setenv("AGENTLLM_MAX_BODY_BYTES", "lots")
-    assert main(["--config", str(clean_env / "proxy_config.yaml")]) == 2
+    assert serve(config_file=clean_env / "proxy_config.yaml") == 2
     assert capsys.readouterr().err == (
         "agentllm: configuration error: AGENTLLM_MAX_BODY_BYTES must be a whole number, "
         "got 'lots'\n"

@@ -110,6 +110,7 @@ def test_ports_agree_and_are_published_on_loopback_only():
     assert f"http://127.0.0.1:{port}/health/liveliness" in healthcheck
     assert f"http://127.0.0.1:{port}/health/liveliness" in PROXY["healthcheck"]["test"][-1]
     (cmd,) = instruction("CMD")
+    assert json.loads(cmd)[:2] == ["agentllm", "serve"]
     assert json.loads(cmd)[-2:] == ["--port", str(port)]
 
 

@@ -91,6 +91,7 @@ def test_proxy_runs_two_or_more_replicas_of_the_containerfile_image():
     assert DEPLOYMENT["spec"]["replicas"] >= 2
     assert CONTAINER["image"].split(":")[0] in {i["name"] for i in KUSTOMIZATION["images"]}
     assert CONTAINER["command"] == ["agentllm"]
+    assert CONTAINER["args"][0] == "serve"  # the CLI's command that runs the proxy
     selector = DEPLOYMENT["spec"]["selector"]["matchLabels"]
     assert selector.items() <= DEPLOYMENT["spec"]["template"]["metadata"]["labels"].items()
     service = RESOURCES["Service", "agentllm"]

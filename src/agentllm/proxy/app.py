@@ -36,7 +36,7 @@ def with_store_shutdown(app: Any) -> Any:
 def build_app() -> Any:
     """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard.
 
-    Uvicorn calls this once in each worker process (``agentllm --workers N``). Under
+    Uvicorn calls this once in each worker process (``agentllm serve --workers N``). Under
     ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag probe wraps the app too.
     """
     from litellm.proxy.proxy_server import app

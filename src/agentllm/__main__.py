@@ -1,0 +1,5 @@
+"""``python -m agentllm``: the ``agentllm`` command."""
+
+from agentllm.cli import main
+
+main()
