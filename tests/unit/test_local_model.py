@@ -258,3 +258,13 @@ def test_history_from_other_models_is_put_in_template_roles():
         {"role": "user", "content": "Tool latest_release: v1.2.0"},
         {"role": "assistant", "content": "It is v1.2.0."},
     ]
+
+
+def test_start_up_refuses_a_missing_runtime_saying_how_to_install_it(monkeypatch):
+    from agentllm.server import local_model_problem
+
+    assert local_model_problem("echo") is None
+    assert local_model_problem("local") is None
+    monkeypatch.setattr(local_module, "runtime_installed", lambda: False)
+    problem = local_model_problem("local")
+    assert problem and "make serve MODEL=local" in problem and "uv sync --extra local" in problem
