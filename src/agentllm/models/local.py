@@ -56,6 +56,9 @@ CONTEXT_TOKENS = 4096
 DEFAULT_MAX_TOKENS = 512
 # SmolLM2's authors suggest a low temperature; an unset temperature means this.
 DEFAULT_TEMPERATURE = 0.2
+# Without a penalty it often repeats one sentence until max_tokens; 1.2 stopped that but also
+# made it misquote facts from its prompt (docs/local-model.md), 1.1 does neither on our probes.
+REPEAT_PENALTY = 1.1
 # Roles the chat templates know; the others are mapped onto them (see ``template_messages``).
 _ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
@@ -257,6 +260,7 @@ class LocalModel(Model):
             top_p=0.95 if self.top_p is None else self.top_p,
             seed=self.seed,
             stop=[loaded.formatter.eos_token, *stop] if loaded.formatter.eos_token else stop,
+            repeat_penalty=REPEAT_PENALTY,
             logits_processor=LogitsProcessorList([count]),
             stream=True,
         )
