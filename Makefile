@@ -1,7 +1,7 @@
 # agentllm — `make serve` runs the proxy, `make test` runs every test. Both install what they need.
 # `make serve WORKERS=2`: two worker processes on the one port (needs PostgreSQL, docs/deploy.md).
 # `make serve MODEL=local`: agents on a small model run in-process (docs/local-model.md); the first
-# time installs the `local` extra, which builds llama.cpp from source (about 6 minutes on 2 cores).
+# time installs the `local` extra, which builds llama.cpp from source (6 to 8 minutes on 2 cores).
 HOST ?= 127.0.0.1
 PORT ?= 8890
 export HOST PORT

