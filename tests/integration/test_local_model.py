@@ -7,8 +7,10 @@ model is SmolLM2-135M-Instruct run by llama.cpp in the proxy process (the ``loca
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import openai
 import pytest
 
 from tests.integration.conftest import start_proxy, stop_proxy
@@ -85,8 +87,6 @@ def test_the_second_turn_reaches_the_model_with_the_first(local):
 
 
 async def test_concurrent_requests_are_all_answered(local):
-    import asyncio
-
     client = local.async_client()
 
     async def one(n: int) -> int:
@@ -108,3 +108,14 @@ def test_a_missing_gguf_file_stops_the_proxy_at_start_up(tmp_path):
         proxy = start_proxy(tmp_path, {"AGENTLLM_MODEL": f"llamacpp:{missing}"})
         stop_proxy(proxy)
     assert "proxy exited with 2" in str(caught.value)
+
+
+def test_a_conversation_past_the_context_window_is_a_400(local):
+    with pytest.raises(openai.BadRequestError) as caught:
+        streamed(
+            local.client(),
+            [{"role": "user", "content": "Hello"}],
+            uuid.uuid4().hex,
+            max_tokens=5000,
+        )
+    assert "context window" in caught.value.message

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 import pytest
+from agno.exceptions import ContextWindowExceededError
 from agno.models.message import Message
 
 from agentllm.config import local_model_available
@@ -268,3 +269,11 @@ def test_start_up_refuses_a_missing_runtime_saying_how_to_install_it(monkeypatch
     monkeypatch.setattr(local_module, "runtime_installed", lambda: False)
     problem = local_model_problem("local")
     assert problem and "make serve MODEL=local" in problem and "uv sync --extra local" in problem
+
+
+async def test_a_conversation_past_the_context_window_is_refused_not_cut():
+    model = LocalModel(max_tokens=local_module.CONTEXT_TOKENS)
+    with pytest.raises(ContextWindowExceededError, match="context window"):
+        await stream(model, ask("Hello"))
+    # The refusal released the model.
+    assert (await stream(LocalModel(max_tokens=2), ask("Hi"))).completion_tokens > 0
