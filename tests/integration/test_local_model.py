@@ -8,19 +8,25 @@ model is SmolLM2-135M-Instruct run by llama.cpp in the proxy process (the ``loca
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 import openai
 import pytest
 
 from tests.integration.conftest import start_proxy, stop_proxy
+from tests.integration.test_lifecycle import wait_for
 
 AGENT = "agno/release-manager"
 
 
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
-    running = start_proxy(tmp_path_factory.mktemp("local"), {"AGENTLLM_MODEL": "local"})
+    running = start_proxy(
+        tmp_path_factory.mktemp("local"),
+        # debug: the model logs how each generation ended (read by the disconnect test).
+        {"AGENTLLM_MODEL": "local", "AGENTLLM_LOG_LEVEL": "debug"},
+    )
     yield running
     stop_proxy(running)
 
@@ -119,3 +125,30 @@ def test_a_conversation_past_the_context_window_is_a_400(local):
             max_tokens=5000,
         )
     assert "context window" in caught.value.message
+
+
+def test_a_client_that_disconnects_stops_the_generation(local):
+    before = len(re.findall(r"local model generation \d+:", local.log()))
+    stream = local.client().chat.completions.create(
+        model=AGENT,
+        messages=[{"role": "user", "content": "Write a very long story about a cat."}],
+        stream=True,
+        max_tokens=1500,
+        extra_headers={"X-Session-Id": uuid.uuid4().hex},
+    )
+    received = 0
+    for chunk in stream:
+        received += bool(chunk.choices and chunk.choices[0].delta.content)
+        if received == 3:
+            break
+    stream.close()  # the client goes away mid-reply
+
+    def ended():
+        found = re.findall(r"local model generation \d+: (\w+) after (\d+) tokens", local.log())
+        return found[before:]
+
+    outcome = wait_for(ended, seconds=120)
+    assert outcome, "the generation never ended"
+    reason, tokens = outcome[0]
+    assert reason == "cancelled"
+    assert int(tokens) < 1500

