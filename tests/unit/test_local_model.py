@@ -7,6 +7,7 @@ behaviour (chunks, usage, limits, turn-taking, cancellation), never about the mo
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from dataclasses import dataclass
 
@@ -277,3 +278,12 @@ async def test_a_conversation_past_the_context_window_is_refused_not_cut():
         await stream(model, ask("Hello"))
     # The refusal released the model.
     assert (await stream(LocalModel(max_tokens=2), ask("Hi"))).completion_tokens > 0
+
+
+def test_copies_of_a_model_share_the_loaded_file():
+    # Agno deep-copies models; the copy must not load the file again or get its own lock.
+    model = LocalModel(max_tokens=3)
+    loaded = model.loaded()
+    twin = copy.deepcopy(model)
+    assert twin.loaded() is loaded and twin.loaded().lock is loaded.lock
+    assert twin.max_tokens == 3

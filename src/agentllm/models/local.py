@@ -151,6 +151,14 @@ class Loaded:
             stop_token_ids=[eos_id],
         )
 
+    def __copy__(self) -> Loaded:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Loaded:
+        # Agno deep-copies models (Model.__deepcopy__); a copy would reload the file (Llama's
+        # pickling reloads it) and lose the shared lock, so every copy shares this one.
+        return self
+
     def render(self, messages: list[dict[str, str]]) -> str:
         """The prompt the file's chat template makes of ``messages``, ready for the reply."""
         return str(self.formatter(messages=cast(Any, messages)).prompt)
