@@ -23,6 +23,7 @@ put in the prompt and the agent's tools stay unused.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import importlib.util
 import logging
@@ -168,11 +169,25 @@ _loaded: dict[Path, Loaded] = {}
 _loading = threading.Lock()
 
 
+def _close_all() -> None:
+    """Free every loaded model while the interpreter still works.
+
+    Left to garbage collection at exit, llama-cpp-python's ``Llama.__del__`` runs after the
+    modules it needs are torn down and prints a ``TypeError`` traceback.
+    """
+    with _loading:
+        for loaded in _loaded.values():
+            loaded.llama.close()
+        _loaded.clear()
+
+
 def load(path: Path) -> Loaded:
     """The loaded model for ``path``: loaded on first use, then shared by the whole process."""
     with _loading:
         loaded = _loaded.get(path)
         if loaded is None:
+            if not _loaded:
+                atexit.register(_close_all)
             started = time.perf_counter()
             loaded = _loaded[path] = Loaded(path)
             log.info("local model %s loaded in %.2f s", path.name, time.perf_counter() - started)
