@@ -152,3 +152,16 @@ def test_a_client_that_disconnects_stops_the_generation(local):
     reason, tokens = outcome[0]
     assert reason == "cancelled"
     assert int(tokens) < 1500
+
+
+def test_a_non_streaming_reply_has_usage_and_its_finish_reason(local):
+    reply = local.client().chat.completions.create(
+        model=AGENT,
+        messages=[{"role": "user", "content": "Write a long poem about version numbers."}],
+        max_tokens=7,
+        extra_headers={"X-Session-Id": uuid.uuid4().hex},
+    )
+    assert reply.choices[0].message.content
+    assert reply.choices[0].finish_reason == "length"
+    assert 0 < reply.usage.completion_tokens <= 7
+    assert reply.usage.prompt_tokens > 0
