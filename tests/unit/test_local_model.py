@@ -287,3 +287,10 @@ def test_copies_of_a_model_share_the_loaded_file():
     twin = copy.deepcopy(model)
     assert twin.loaded() is loaded and twin.loaded().lock is loaded.lock
     assert twin.max_tokens == 3
+
+
+def test_with_no_key_and_no_choice_agents_run_on_the_installed_local_model(monkeypatch):
+    monkeypatch.delenv("AGENTLLM_MODEL", raising=False)
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    model = build_model("google:gemini-2.5-flash", max_tokens=4)
+    assert isinstance(model, LocalModel) and model.max_tokens == 4
