@@ -294,3 +294,11 @@ def test_with_no_key_and_no_choice_agents_run_on_the_installed_local_model(monke
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     model = build_model("google:gemini-2.5-flash", max_tokens=4)
     assert isinstance(model, LocalModel) and model.max_tokens == 4
+
+
+async def test_an_unset_max_tokens_takes_the_room_left_in_the_context():
+    long_prompt = ask("word " * (local_module.CONTEXT_TOKENS - 150))
+    reply = await stream(LocalModel(temperature=0.0), long_prompt)
+    assert reply.prompt_tokens + reply.completion_tokens <= local_module.CONTEXT_TOKENS
+    with pytest.raises(ContextWindowExceededError):
+        await stream(LocalModel(max_tokens=local_module.DEFAULT_MAX_TOKENS), long_prompt)

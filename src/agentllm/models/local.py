@@ -265,8 +265,10 @@ class LocalModel(Model):
         # The template writes the special tokens itself (added_special in llama-cpp-python).
         tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         record.prompt_tokens = len(tokens)
-        limit = self.max_tokens if self.max_tokens is not None else DEFAULT_MAX_TOKENS
-        if len(tokens) + limit > CONTEXT_TOKENS:
+        room = CONTEXT_TOKENS - len(tokens)
+        # An unset max_tokens takes what room is left, up to the default; a set one must fit.
+        limit = min(DEFAULT_MAX_TOKENS, room) if self.max_tokens is None else self.max_tokens
+        if limit < 1 or limit > room:
             raise ContextWindowExceededError(
                 f"the conversation ({len(tokens)} tokens) plus max_tokens ({limit}) exceeds the "
                 f"local model's context window of {CONTEXT_TOKENS} tokens: start a new "
