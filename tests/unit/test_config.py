@@ -45,12 +45,18 @@ def clean_env(monkeypatch, tmp_path):
     return tmp_path
 
 
+@pytest.fixture
+def no_local_model(monkeypatch):
+    """A checkout where the optional local model (``uv sync --extra local``) is not installed."""
+    monkeypatch.setattr(config, "local_model_available", lambda: False)
+
+
 def test_every_setting_is_cleared_by_these_tests():
     # Otherwise a variable set on the developer's machine would change what these tests see.
     assert set(config.Settings.variables().values()) == set(VARIABLES)
 
 
-def test_defaults_without_any_configuration(clean_env):
+def test_defaults_without_any_configuration(clean_env, no_local_model):
     s = config.settings()
     assert s.master_key.get_secret_value() == config.DEFAULT_MASTER_KEY
     assert s.agent_model == "echo" and s.uses_offline_model
@@ -194,7 +200,7 @@ def test_body_limit_log_level_and_bench_flag_come_from_the_environment(clean_env
     ],
 )
 def test_where_the_agents_model_comes_from_is_typed(
-    clean_env, monkeypatch, environment, model, source
+    clean_env, no_local_model, monkeypatch, environment, model, source
 ):
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -278,7 +284,7 @@ def test_flags_take_the_usual_words(clean_env, monkeypatch, value, expected):
     assert config.settings().trust_openwebui_headers is expected
 
 
-def test_banner_says_where_everything_is(clean_env):
+def test_banner_says_where_everything_is(clean_env, no_local_model):
     text = banner(
         config.settings(), ["agno/release-manager", "gemini-2.5-pro"], "http://127.0.0.1:8890"
     )
@@ -287,7 +293,50 @@ def test_banner_says_where_everything_is(clean_env):
     assert "SQLite at tmp/agno_sessions.db" in text
     assert "offline model" in text and "GEMINI_API_KEY" in text
     assert "agents run on: echo  [offline fallback" in text
+    assert "make serve MODEL=local" in text
     assert config.DEFAULT_MASTER_KEY not in text
+
+
+@pytest.mark.parametrize(
+    ("gemini_key", "local_installed", "expected"),
+    [
+        ("AIza-test", True, "google:gemini-2.5-flash"),
+        ("AIza-test", False, "google:gemini-2.5-flash"),
+        ("", True, "local"),
+        ("", False, "echo"),
+    ],
+)
+def test_default_model_order_is_gemini_then_local_then_echo(
+    clean_env, monkeypatch, gemini_key, local_installed, expected
+):
+    monkeypatch.setenv("GEMINI_API_KEY", gemini_key)
+    monkeypatch.setattr(config, "local_model_available", lambda: local_installed)
+    s = config.settings()
+    assert s.agent_model == expected
+    # Agents keep their own Gemini default only when the key chose Gemini (models.build_model).
+    assert (s.model_source is config.ModelSource.GEMINI_DEFAULT) == bool(gemini_key)
+
+
+def test_an_explicit_model_wins_over_the_local_default(clean_env, monkeypatch):
+    monkeypatch.setattr(config, "local_model_available", lambda: True)
+    monkeypatch.setenv("AGENTLLM_MODEL", "echo")
+    assert config.settings().agent_model == "echo"
+
+
+def test_local_model_available_follows_the_installed_packages():
+    from agentllm.models.local import bundled_model_path, runtime_installed
+
+    assert config.local_model_available() == (
+        runtime_installed() and bundled_model_path() is not None
+    )
+
+
+def test_banner_says_the_local_model_runs_and_how_to_change_it(clean_env, monkeypatch):
+    monkeypatch.setattr(config, "local_model_available", lambda: True)
+    text = banner(config.settings(), [], "http://127.0.0.1:8890")
+    assert "agents run on: local" in text
+    assert "local model" in text and "GEMINI_API_KEY" in text and "AGENTLLM_MODEL" in text
+    assert "offline model" not in text
 
 
 def test_banner_hides_database_passwords(clean_env, monkeypatch):

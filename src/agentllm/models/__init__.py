@@ -12,6 +12,13 @@ from agno.models.utils import get_model
 
 from agentllm.config import OFFLINE_MODEL, ModelSource, Settings, settings
 from agentllm.models.gemini import Gemini
+from agentllm.models.local import (
+    LLAMACPP_PREFIX,
+    LocalModel,
+    LocalModelUnavailable,
+    is_local_spec,
+    model_file,
+)
 from agentllm.models.offline import OfflineModel
 from agentllm.models.openai import OpenAIChat
 
@@ -82,18 +89,30 @@ def python_model(spec: str) -> Model:
     return model_class()  # type: ignore[call-arg]  # subclasses give `id` a default
 
 
+def local_model(spec: str) -> LocalModel:
+    """The in-process model ``spec`` names; fails now, saying how to install, if it cannot run."""
+    try:
+        path = model_file(spec)
+    except LocalModelUnavailable as exc:
+        raise ModelConfigError(str(exc)) from exc
+    return LocalModel(path=str(path) if spec.startswith(LLAMACPP_PREFIX) else None)
+
+
 def build_model(default: str, **params: Any) -> Model:
     """The model agents run on: ``AGENTLLM_MODEL`` if set, else ``default`` unless no key exists.
 
     ``default`` is an Agno ``provider:model_id`` string; ``params`` are OpenAI sampling parameters
     (``temperature``, ``max_tokens``, ``top_p``, ``stop``, ``seed``). ``AGENTLLM_MODEL`` may also be
-    ``echo`` (the offline model) or ``python:package.module:ClassName`` (any Agno ``Model``
-    subclass that can be built without arguments).
+    ``echo`` (the offline model), ``local`` or ``llamacpp:<file.gguf>`` (a model run in-process,
+    agentllm.models.local) or ``python:package.module:ClassName`` (any Agno ``Model`` subclass
+    that can be built without arguments).
     """
     config = settings()
     spec = default if config.model_source is ModelSource.GEMINI_DEFAULT else config.agent_model
     if spec == OFFLINE_MODEL:
         model: Model = OfflineModel(delay=config.echo_delay)
+    elif is_local_spec(spec):
+        model = local_model(spec)
     elif spec.startswith(PYTHON_PREFIX):
         model = python_model(spec)
     else:
