@@ -8,7 +8,8 @@ import litellm
 import pytest
 
 from agentllm.config import settings
-from agentllm.provider.handler import AgentCache, AgnoLLM
+from agentllm.provider.agent_cache import AgentCache
+from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.transformation import ModelParams, Turn
 
 

@@ -8,18 +8,14 @@ done by the pure functions in ``transformation``, ``identity`` and ``conversatio
 from __future__ import annotations
 
 import asyncio
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from agno.agent import Agent
 from agno.models.message import Message
 from agno.team import Team
-from agno.utils.agent import execute_instructions
 from agno.workflow import Workflow
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream
@@ -27,6 +23,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelRespo
 from agentllm import agents
 from agentllm.config import Settings, settings
 from agentllm.locks import LocalLocks, LockTimeout
+from agentllm.provider.agent_cache import REQUEST_SYSTEM_KEY, AgentCache
 from agentllm.provider.conversation import Plan, needs_stored_runs, reconcile, spelled_out
 from agentllm.provider.errors import (
     AgentTimeout,
@@ -57,7 +54,6 @@ from agentllm.provider.transformation import (
     ChatRequest,
     Finished,
     Item,
-    ModelParams,
     parse_request,
     run_item,
     stream_chunk,
@@ -66,9 +62,6 @@ from agentllm.provider.transformation import (
 from agentllm.provider.workflows import WorkflowReply
 from agentllm.provider.workflows import no_images as workflow_no_images
 from agentllm.store import ConversationStore, TurnWrites
-
-# Run metadata key under which the request's own system messages reach the agent's instructions.
-REQUEST_SYSTEM_KEY = "agentllm_request_system"
 
 
 @dataclass(frozen=True)
@@ -90,28 +83,6 @@ class PreparedRun:
         return self.identity.session_id_for(self.request.agent)
 
 
-def _with_request_system(agent: Runner) -> Runner:
-    """Make ``agent`` append a request's system messages (from run metadata) to its instructions.
-    A workflow has no instructions of its own: they reach its first step in its input."""
-    if isinstance(agent, Workflow):
-        return agent
-    base = agent.instructions
-
-    def instructions(agent: Agent, run_context: Any = None) -> list[str]:
-        own: str | list[str] | None = (
-            execute_instructions(base, agent=agent, run_context=run_context)
-            if callable(base)
-            else base
-        )
-        merged = [own] if isinstance(own, str) else list(own or [])
-        metadata = getattr(run_context, "metadata", None) or {}
-        merged.extend(metadata.get(REQUEST_SYSTEM_KEY) or [])
-        return merged
-
-    agent.instructions = instructions
-    return agent
-
-
 def _translator(run: PreparedRun) -> Callable[[Any], Iterable[Item]]:
     """How this run's Agno events become reply items (a workflow's depend on its steps)."""
     if isinstance(run.agent, Workflow):
@@ -123,38 +94,6 @@ def _translator(run: PreparedRun) -> Callable[[Any], Iterable[Item]]:
         return () if item is None else (item,)
 
     return items
-
-
-class AgentCache:
-    """An LRU of built agents keyed by agent name and model parameters, never by user or chat."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._agents: OrderedDict[tuple[str, ModelParams, bool], Runner] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._agents)
-
-    def get(self, name: str, params: ModelParams, stateful: bool) -> Runner:
-        key = (name, params, stateful)
-        with self._lock:
-            agent = self._agents.get(key)
-            if agent is not None:
-                self._agents.move_to_end(key)
-                return agent
-        agent = _with_request_system(agents.get_agent(name, **params.as_kwargs()))
-        if not stateful:
-            agent.db = None
-            if not isinstance(agent, Workflow):
-                agent.add_history_to_context = False
-                agent.read_chat_history = False
-        with self._lock:
-            agent = self._agents.setdefault(key, agent)
-            self._agents.move_to_end(key)
-            while len(self._agents) > self.size:
-                self._agents.popitem(last=False)
-        return agent
 
 
 class AgnoLLM(CustomLLM):
