@@ -90,9 +90,10 @@ def model_choice(
     return OFFLINE_MODEL, ModelSource.OFFLINE_FALLBACK
 
 
-# A password in a URL: ``//user:password@`` or a ``password=`` query parameter.
+# A password in a URL: ``//user:password@`` (up to the '@', which may follow a '/' in it, as
+# SQLAlchemy reads it) or a ``password=`` query parameter.
 _URL_PASSWORD = re.compile(
-    r"(?P<keep>//[^/@:]*:)(?P<password>[^/@]*)@|(?i:(?P<keep2>password=))(?P<password2>[^&]*)"
+    r"(?P<keep>//[^/@:]*:)(?P<password>[^@]*)@|(?i:(?P<keep2>password=))(?P<password2>[^&]*)"
 )
 
 
@@ -242,7 +243,7 @@ class Settings(BaseSettings):
     bench: Flag = _env("AGENTLLM_BENCH", False)
     repos: Repositories = _env("AGENTLLM_REPOS", ())
     github_token: SecretStr | None = _env("GITHUB_TOKEN")
-    jira_server_url: str | None = _env("JIRA_SERVER_URL")
+    jira_server_url: Url | None = _env("JIRA_SERVER_URL")
     jira_username: str | None = _env("JIRA_USERNAME")
     jira_token: SecretStr | None = _env("JIRA_TOKEN")
 
@@ -302,14 +303,14 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every key, token and URL password set, for the logs to redact."""
         found = [v.get_secret_value() for v in dict(self).values() if isinstance(v, SecretStr)]
-        for url in (self.db_url, self.gemini_api_base or ""):
+        for url in (self.db_url, self.gemini_api_base or "", self.jira_server_url or ""):
             found += url_passwords(url)
         return [value for value in found if value]
 
     def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
         # SecretStr hides the keys; URLs keep what they point at but not their passwords.
         for name, value in super().__repr_args__():
-            if name in ("db_url", "gemini_api_base") and isinstance(value, str):
+            if name in ("db_url", "gemini_api_base", "jira_server_url") and isinstance(value, str):
                 value = hide_credentials(value)
             yield name, value
 

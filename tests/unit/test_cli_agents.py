@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from agentllm import agents as registry
@@ -133,3 +134,10 @@ def test_each_kind_of_runner_is_named_and_a_workflow_runs_on_its_first_agents_mo
     steps = [Step(name="a", agent=Agent(model=first)), Step(name="b", agent=Agent())]
     assert model_of(Workflow(name="steps", steps=steps)) is first
     assert isinstance(model_of(Agent(model=OfflineModel())), OfflineModel)
+
+
+@pytest.mark.parametrize("option", ["--port", "--workers"])
+def test_serve_refuses_zero_for_a_count_or_a_port(option):
+    result = run("serve", option, "0")
+    assert result.exit_code == 2
+    assert option in result.output and "greater than or equal to 1" in result.output

@@ -217,16 +217,20 @@ def test_no_secret_is_in_the_settings_repr(clean_env, monkeypatch):
     }
     for name, value in secrets.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AGENTLLM_DB_URL", "postgresql://agno:dbpass-5@db.internal:5432/agno")
+    # A generated password may hold '/' (SQLAlchemy takes everything up to the '@').
+    monkeypatch.setenv("AGENTLLM_DB_URL", "postgresql://agno:db/pass-5@db.internal:5432/agno")
     monkeypatch.setenv("GEMINI_API_BASE", "https://user:basepass-6@gateway.internal/v1beta")
+    monkeypatch.setenv("JIRA_SERVER_URL", "https://bot:jirapass-7@jira.internal")
     s = config.settings()
     shown = repr(s) + str(s)
-    for value in [*secrets.values(), "dbpass-5", "basepass-6"]:
+    passwords = ["db/pass-5", "basepass-6", "jirapass-7"]
+    for value in [*secrets.values(), *passwords]:
         assert value not in shown
     # What is not secret is still there to read.
     assert "db.internal:5432/agno" in shown and "gateway.internal/v1beta" in shown
+    assert "jira.internal" in shown
     # ... and the logs are told every secret to redact.
-    assert set(s.secret_values()) == {*secrets.values(), "dbpass-5", "basepass-6"}
+    assert set(s.secret_values()) == {*secrets.values(), *passwords}
 
 
 @pytest.mark.parametrize(

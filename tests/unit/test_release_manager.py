@@ -104,6 +104,14 @@ def test_a_jira_server_that_cannot_be_reached_leaves_the_tools_out_and_says_so(e
     assert "jira-secret" not in caplog.text
 
 
+def test_a_malformed_jira_url_leaves_the_tools_out_and_the_agent_runs(env, caplog):
+    env.setenv("JIRA_SERVER_URL", "https://jira.example.org:80a")  # a typo in the port
+    with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
+        agent = release_manager.build()
+    assert "JiraTools" not in [type(t).__name__ for t in agent.tools]
+    assert "Jira (JIRA_SERVER_URL is set, but the server did not answer" in instructions(agent)
+
+
 @pytest.mark.parametrize(
     ("variable", "module", "package"),
     [("GITHUB_TOKEN", "github", "pygithub"), ("JIRA_SERVER_URL", "jira", "jira")],

@@ -18,6 +18,18 @@ app = typer.Typer(
     # Rich tracebacks print local variables, and those may hold keys.
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _environment() -> None:
+    """Load ``.env`` for the libraries that read their own variables (the openai SDK's
+    ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``), as ``agentllm serve`` does; the settings object
+    reads ``.env`` itself."""
+    from agentllm.config import load_env
+
+    load_env()
+
+
 app.command("serve")(serve.serve)
 app.command("agents")(agents.agents)
 app.command("chat")(chat.chat)

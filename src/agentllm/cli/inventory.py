@@ -21,6 +21,7 @@ from agno.team import Team
 from agno.workflow import Workflow
 
 from agentllm import agents
+from agentllm.config import settings
 from agentllm.db import close_all
 
 
@@ -58,10 +59,12 @@ def model_of(runner: Any) -> Model | None:
 
 @contextmanager
 def _throwaway_database() -> Iterator[None]:
-    """``AGENTLLM_DB_URL`` pointing at a temporary SQLite file while agents are built."""
+    """``AGENTLLM_DB_URL`` pointing at a temporary SQLite file while agents are built (the
+    settings are read again on the way in and out: they are cached)."""
     previous = os.environ.get("AGENTLLM_DB_URL")
     with tempfile.TemporaryDirectory(prefix="agentllm-cli-") as folder:
         os.environ["AGENTLLM_DB_URL"] = f"sqlite:///{folder}/agents.db"
+        settings.cache_clear()
         try:
             yield
         finally:
@@ -70,6 +73,7 @@ def _throwaway_database() -> Iterator[None]:
                 os.environ.pop("AGENTLLM_DB_URL", None)
             else:
                 os.environ["AGENTLLM_DB_URL"] = previous
+            settings.cache_clear()
 
 
 @contextmanager

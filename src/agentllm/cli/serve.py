@@ -14,12 +14,15 @@ def serve(
     host: Annotated[
         str | None, typer.Option(help="Address to listen on [default: $HOST or 127.0.0.1]")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: $PORT or 8890]")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port [default: $PORT or 8890]")
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
+            min=1,
             help="Worker processes on the one port (more than 1 needs PostgreSQL) "
-            "[default: $WORKERS or 1]"
+            "[default: $WORKERS or 1]",
         ),
     ] = None,
     config: Annotated[Path, typer.Option(help="LiteLLM proxy config")] = Path("proxy_config.yaml"),

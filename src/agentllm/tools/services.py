@@ -85,7 +85,7 @@ def _jira_unreachable(server_url: str) -> str | None:
     """Why the Jira server cannot be reached (None: it answered, whatever the status)."""
     try:
         httpx.get(f"{server_url.rstrip('/')}/rest/api/2/serverInfo", timeout=JIRA_PROBE_SECONDS)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: a bad host
         log.warning(
             f"Jira at JIRA_SERVER_URL did not answer ({type(exc).__name__}); running without it"
         )
