@@ -81,13 +81,13 @@ def test_doctor_passes_while_a_proxy_holds_the_sqlite_database(good_env):
 
 
 def test_doctor_sees_the_libraries_keys_in_dotenv(good_env, tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-from-dotenv-0123456789\n")
+    (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-test-from-dotenv\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("agentllm.config._dotenv_loaded", False)
     result = doctor()
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # what .env put in this process
     assert "OPENAI_API_KEY: set" in result.output, result.output
-    assert "sk-from-dotenv-0123456789" not in result.output
+    assert "sk-test-from-dotenv" not in result.output
 
 
 def test_doctor_exits_1_and_says_what_to_do_when_the_port_is_taken(good_env, taken_port):
