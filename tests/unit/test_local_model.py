@@ -302,3 +302,13 @@ async def test_an_unset_max_tokens_takes_the_room_left_in_the_context():
     assert reply.prompt_tokens + reply.completion_tokens <= local_module.CONTEXT_TOKENS
     with pytest.raises(ContextWindowExceededError):
         await stream(LocalModel(max_tokens=local_module.DEFAULT_MAX_TOKENS), long_prompt)
+
+
+def test_exit_does_not_free_a_model_under_a_running_generation(monkeypatch):
+    loaded = load(model_file("local"))
+    monkeypatch.setattr(local_module, "CLOSE_WAIT_SECONDS", 0.01)
+    with loaded.lock:  # a generation holds the model, as a reply still streaming at exit would
+        local_module._close_all()
+        assert loaded.llama.tokenize(b"still loaded")  # not freed under the generation
+    loaded.llama.close()
+    assert load(model_file("local")) is not loaded  # the next use loads it again

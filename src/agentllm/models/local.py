@@ -141,16 +141,20 @@ class Loaded:
         self.started = 0
         template = self.llama.metadata.get("tokenizer.chat_template")
         if not template:
+            self.llama.close()
             raise LocalModelUnavailable(f"{path} has no chat template; use an instruct model")
-        model = self.llama._model
         eos_id, bos_id = self.llama.token_eos(), self.llama.token_bos()
         self.eos_id = eos_id
         self.formatter = llama_chat_format.Jinja2ChatFormatter(
             template=template,
-            eos_token=model.token_get_text(eos_id) if eos_id != -1 else "",
-            bos_token=model.token_get_text(bos_id) if bos_id != -1 else "",
+            eos_token=self._text(eos_id),
+            bos_token=self._text(bos_id),
             stop_token_ids=[eos_id],
         )
+
+    def _text(self, token: int) -> str:
+        """A special token's text (``<|im_end|>``), as the chat template writes it."""
+        return self.llama.detokenize([token], special=True).decode() if token != -1 else ""
 
     def __copy__(self) -> Loaded:
         return self
@@ -166,6 +170,8 @@ class Loaded:
 
 
 _loaded: dict[Path, Loaded] = {}
+# How long exit waits for a generation still running before it frees that model.
+CLOSE_WAIT_SECONDS = 5.0
 _loading = threading.Lock()
 
 
@@ -177,7 +183,11 @@ def _close_all() -> None:
     """
     with _loading:
         for loaded in _loaded.values():
-            loaded.llama.close()
+            # A generation still running in its thread ends its reply first (bounded: one left
+            # behind keeps its model, and only the traceback above is printed).
+            if loaded.lock.acquire(timeout=CLOSE_WAIT_SECONDS):
+                loaded.llama.close()
+                loaded.lock.release()
         _loaded.clear()
 
 
