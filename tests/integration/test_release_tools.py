@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.conftest import Proxy, start_proxy, stop_proxy
-from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import feature_since_release
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +27,7 @@ ATTRIBUTE = re.compile(r'(\w+)="(.*?)"')
 def repo_proxy(tmp_path_factory) -> Iterator[Proxy]:
     """A proxy whose release manager may read one repository, ``demo``: v1.2.0, then a feature."""
     tmp = tmp_path_factory.mktemp("release-tools")
-    repo = GitRepo(tmp / "demo")
-    repo.commit("feat: first")
-    repo.tag("v1.2.0")
-    repo.commit("fix: a crash")
-    repo.commit("feat(export): CSV export")
+    repo = feature_since_release(tmp / "demo")
     running = start_proxy(tmp, extra_env={"AGENTLLM_REPOS": f"demo={repo.path}"})
     yield running
     stop_proxy(running)

@@ -17,7 +17,7 @@ import openai
 import pytest
 
 from tests.integration.conftest import Proxy, start_proxy, stop_proxy
-from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import feature_since_release
 from tests.support.store import stored_runs
 
 pytestmark = pytest.mark.integration
@@ -30,11 +30,7 @@ NEXT_VERSION = '/tool next_version {"repo": "demo"}'
 def repo_proxy(tmp_path_factory) -> Iterator[Proxy]:
     """A proxy whose release tools may read ``demo``: v1.2.0, then a fix and a feature."""
     tmp = tmp_path_factory.mktemp("workflow")
-    repo = GitRepo(tmp / "demo")
-    repo.commit("feat: first")
-    repo.tag("v1.2.0")
-    repo.commit("fix: a crash")
-    repo.commit("feat(export): CSV export")
+    repo = feature_since_release(tmp / "demo")
     running = start_proxy(tmp, extra_env={"AGENTLLM_REPOS": f"demo={repo.path}"})
     yield running
     stop_proxy(running)

@@ -72,3 +72,13 @@ class GitRepo:
             self.git("-c", "user.name=Bot", "-c", "user.email=b@x", "tag", "-a", name, "-m", name)
         else:
             self.git("tag", name)
+
+
+def feature_since_release(path: Path) -> GitRepo:
+    """``v1.2.0``, then a fix and a feature: ``next_version`` says 1.3.0 (minor)."""
+    repo = GitRepo(path)
+    repo.commit("feat: first")
+    repo.tag("v1.2.0")
+    repo.commit("fix: a crash")
+    repo.commit("feat(export): CSV export")
+    return repo

@@ -20,7 +20,6 @@ from agno.run import RunContext
 from agno.run.agent import RunOutput
 from agno.session import AgentSession
 from agno.tools.function import Function
-from litellm.types.utils import ModelResponse
 
 from agentllm.db import make_db
 from agentllm.models.offline import OfflineModel
@@ -29,6 +28,7 @@ from agentllm.provider.identity import RequestIdentity
 from agentllm.provider.transformation import ModelParams
 from agentllm.store import OVERRIDDEN, PASSED_THROUGH, ConversationStore
 from agentllm.tools import get_chat_history
+from tests.support.handler import entry_point
 
 
 def agent_on(db) -> Agent:
@@ -164,23 +164,8 @@ class Chat:
         return asyncio.run(self.aask(messages))
 
     async def aask(self, messages: list[dict[str, str]]) -> str:
-        reply = await self.handler.acompletion(
-            model="release-manager",
-            messages=messages,
-            api_base="",
-            custom_prompt_dict={},
-            model_response=ModelResponse(),
-            print_verbose=print,
-            encoding=None,
-            api_key=None,
-            logging_obj=None,
-            optional_params={},
-            litellm_params={
-                "metadata": {
-                    "headers": {"x-session-id": "c1"},
-                    "user_api_key_end_user_id": "ada",
-                }
-            },
+        reply = await entry_point(
+            self.handler, "acompletion", "release-manager", messages, "ada", "c1"
         )
         return reply.choices[0].message.content
 

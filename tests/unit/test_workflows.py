@@ -18,13 +18,13 @@ from agno.run.workflow import (
 )
 from agno.workflow import Step, Workflow
 from agno.workflow.types import StepOutput
-from litellm.types.utils import ModelResponse
 
 from agentllm.config import settings
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.transformation import Finished, Thought, Turn
 from agentllm.provider.workflows import WorkflowReply, workflow_turns
+from tests.support.handler import entry_point
 
 
 def two_steps() -> Workflow:
@@ -121,21 +121,7 @@ def test_stored_runs_become_the_turns_they_added():
 
 
 def call(handler: AgnoLLM, entry: str, messages: list[dict], chat: str):
-    return getattr(handler, entry)(
-        model="release-notes",
-        messages=messages,
-        api_base="",
-        custom_prompt_dict={},
-        model_response=ModelResponse(),
-        print_verbose=print,
-        encoding=None,
-        api_key=None,
-        logging_obj=None,
-        optional_params={},
-        litellm_params={
-            "metadata": {"headers": {"x-session-id": chat}, "user_api_key_end_user_id": "sync"}
-        },
-    )
+    return entry_point(handler, entry, "release-notes", messages, "sync", chat)
 
 
 def test_the_synchronous_entry_points_run_a_workflow_and_keep_its_conversation():
