@@ -176,10 +176,7 @@ class AgnoLLM(CustomLLM):
             "stream": True,
             # Tool calls arrive as events only with stream_events (so do Agno's step events).
             "stream_events": True,
-            "yield_run_output": True,
             "user_id": run.identity.user_id,
-            "add_history_to_context": plan.use_stored_history,
-            "metadata": {REQUEST_SYSTEM_KEY: list(request.system)} if request.system else None,
         }
         if session_id is not None:
             kwargs["session_id"] = session_id
@@ -187,9 +184,11 @@ class AgnoLLM(CustomLLM):
         if workflow:
             # Its first step gets the conversation (the request's system messages first).
             system = [Message(role="system", content=text) for text in request.system]
-            for name in ("yield_run_output", "add_history_to_context", "metadata"):
-                del kwargs[name]
             return run.agent, system + messages, kwargs
+        kwargs["yield_run_output"] = True
+        kwargs["add_history_to_context"] = plan.use_stored_history
+        if request.system:
+            kwargs["metadata"] = {REQUEST_SYSTEM_KEY: list(request.system)}
         if not isinstance(run.agent, Team):
             return run.agent, messages, kwargs
         # A team takes one message per run (it flattens a list into one); earlier turns reach its
