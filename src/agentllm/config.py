@@ -23,7 +23,7 @@ from dotenv import load_dotenv
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agentllm.provider.tool_calls import DISPLAY_SETTINGS
+from agentllm.provider.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, TOOL_DISPLAYS
 
 DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
 DEFAULT_DB_FILE = "tmp/agno_sessions.db"
@@ -33,8 +33,6 @@ OFFLINE_MODEL = "echo"
 LOCAL_MODEL = "local"
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 # Gemini's and OpenAI's limit per image (whole request bodies: AGENTLLM_MAX_BODY_BYTES).
-DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_IMAGES = 32
 # Uvicorn's log levels (``agentllm --log-level`` passes the level on to it).
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -233,7 +231,7 @@ class Settings(BaseSettings):
     agent_cache_size: WholeNumber = _env("AGENTLLM_AGENT_CACHE_SIZE", 64)
     request_timeout: PositiveSeconds = _env("AGENTLLM_REQUEST_TIMEOUT", 600.0)
     trust_openwebui_headers: Flag = _env("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True)
-    tool_display: Annotated[str, BeforeValidator(_choice(DISPLAY_SETTINGS))] = _env(
+    tool_display: Annotated[str, BeforeValidator(_choice(TOOL_DISPLAYS))] = _env(
         "AGENTLLM_TOOL_DISPLAY", "auto"
     )
     max_body_bytes: WholeNumber = _env("AGENTLLM_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)

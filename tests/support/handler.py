@@ -25,3 +25,10 @@ def entry_point(handler: Any, entry: str, model: str, messages: list, user: str,
             "metadata": {"headers": {"x-session-id": chat}, "user_api_key_end_user_id": user}
         },
     )
+
+
+def call_sync(handler: Any, model: str, messages: list, stream: bool = False) -> Any:
+    """The synchronous entry point's whole answer (a streamed one read to its end)."""
+    entry = "streaming" if stream else "completion"
+    result = entry_point(handler, entry, model, messages, user="u", chat="")
+    return list(result) if stream else result

@@ -85,6 +85,6 @@ def test_a_litellm_error_message_loses_its_traceback_and_class_name():
 
 def test_chat_names_the_conversation_with_the_header_the_provider_reads():
     from agentllm.cli import streams
-    from agentllm.provider.identity import SESSION_ID_HEADER
+    from agentllm.provider.types import SESSION_ID_HEADER
 
     assert streams.SESSION_ID_HEADER == SESSION_ID_HEADER

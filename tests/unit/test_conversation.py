@@ -9,7 +9,7 @@ from agentllm.provider.conversation import (
     reconcile,
     spelled_out,
 )
-from agentllm.provider.transformation import Turn
+from agentllm.provider.types import Turn
 
 U1, A1, U2, A2, U3 = (
     Turn("user", "u1"),
@@ -78,7 +78,7 @@ def test_a_reply_differing_only_in_line_breaks_is_the_same_reply():
 
 
 def test_turns_with_the_same_images_match_and_a_changed_image_is_an_edit():
-    from agentllm.provider.images import ImageInput
+    from agentllm.provider.types import ImageInput
 
     cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10, data=b"bytes")
     stored_cat = ImageInput(media_type="image/png", sha256="a" * 64, size=10)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from agentllm.provider.conversation import StoredRun, reconcile
 from agentllm.provider.identity import parse_identity
-from agentllm.provider.transformation import ChatRequest, RequestError, Turn, parse_request
+from agentllm.provider.request import parse_request
+from agentllm.provider.types import ChatRequest, RequestError, Turn
 from agentllm.proxy.guard import check_body
 
 CHAT = "/chat/completions"

@@ -8,7 +8,8 @@ import pytest
 from agno.agent import Agent
 
 from agentllm.models import build_model
-from agentllm.provider.transformation import Finished, run_item
+from agentllm.provider.events import run_item
+from agentllm.provider.types import Finished
 from tests.support import fake_gemini as gemini
 from tests.support.fake_gemini import FakeGemini, Usage
 

@@ -10,7 +10,7 @@ import pytest
 from agentllm.config import settings
 from agentllm.provider.agent_cache import AgentCache
 from agentllm.provider.handler import AgnoLLM
-from agentllm.provider.transformation import ModelParams, Turn
+from agentllm.provider.types import ModelParams, Turn
 
 
 def params(user, chat):
@@ -21,37 +21,53 @@ def params(user, chat):
     }
 
 
-def test_agent_cache_is_an_lru_of_bounded_size():
+async def test_agent_cache_is_an_lru_of_bounded_size():
     cache = AgentCache(size=2)
-    first = cache.get("release-manager", ModelParams(temperature=0.1), stateful=True)
-    cache.get("release-manager", ModelParams(temperature=0.2), stateful=True)
-    assert cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
-    cache.get("release-manager", ModelParams(temperature=0.3), stateful=True)
+    first = await cache.get("release-manager", ModelParams(temperature=0.1), stateful=True)
+    await cache.get("release-manager", ModelParams(temperature=0.2), stateful=True)
+    assert await cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
+    await cache.get("release-manager", ModelParams(temperature=0.3), stateful=True)
     assert len(cache) == 2
-    assert cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
-    assert cache.get("release-manager", ModelParams(temperature=0.2), stateful=True) is not None
+    assert await cache.get("release-manager", ModelParams(temperature=0.1), stateful=True) is first
+    assert await cache.get("release-manager", ModelParams(temperature=0.2), stateful=True)
     assert len(cache) == 2
 
 
-def test_cache_is_never_keyed_by_user_or_conversation():
+async def test_concurrent_requests_for_one_new_agent_build_it_once(monkeypatch):
+    from agno.agent import Agent
+
+    from agentllm import agents
+    from agentllm.agents import AgentSpec
+    from agentllm.models.offline import OfflineModel
+
+    builds = []
+
+    def factory(**_):
+        builds.append(1)
+        return Agent(model=OfflineModel())
+
+    spec = AgentSpec(name="counted", description="counts its builds", factory=factory)
+    monkeypatch.setattr(agents, "registry", lambda: {"counted": spec})
+    cache = AgentCache(size=4)
+    served = await asyncio.gather(
+        *(cache.get("counted", ModelParams(), stateful=True) for _ in range(8))
+    )
+    assert len(builds) == 1 and all(s is served[0] for s in served)
+
+
+async def test_cache_is_never_keyed_by_user_or_conversation():
     handler = AgnoLLM(settings())
     messages = [{"role": "user", "content": "x"}]
-    agents = {
-        id(
-            handler.prepare(
-                "agno/release-manager", messages, {}, params(f"user{i}", f"chat{i}")
-            ).agent
-        )
-        for i in range(200)
-    }
-    assert len(agents) == 1
+    for i in range(200):
+        run = handler.prepare("agno/release-manager", messages, {}, params(f"user{i}", f"c{i}"))
+        await handler._served(run)
     assert len(handler.agents) == 1
 
 
-def test_stateless_agents_have_no_database():
+async def test_stateless_agents_have_no_database():
     handler = AgnoLLM(settings())
     run = handler.prepare("agno/release-manager", [{"role": "user", "content": "x"}], {}, {})
-    assert run.session_id is None and run.agent.db is None
+    assert run.session_id is None and (await handler._served(run)).db is None
 
 
 def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
@@ -66,27 +82,45 @@ def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
         handler.prepare("agno/missing", [{"role": "user", "content": "x"}], {}, {})
 
 
-async def test_an_agent_can_set_its_own_timeout(monkeypatch):
+def slow_agent(monkeypatch, delay: float, timeout: float):
+    """Register agno/slowpoke: the offline model pausing ``delay`` s per word, ``timeout`` s."""
     from agno.agent import Agent
 
     from agentllm import agents
     from agentllm.agents import AgentSpec
     from agentllm.models.offline import OfflineModel
-    from agentllm.provider.errors import AgentTimeout
 
     slow = AgentSpec(
         name="slowpoke",
         description="answers slowly",
-        factory=lambda **_: Agent(model=OfflineModel(delay=0.5)),
-        timeout=0.2,
+        factory=lambda **_: Agent(model=OfflineModel(delay=delay)),
+        timeout=timeout,
     )
     monkeypatch.setattr(agents, "registry", lambda: {"slowpoke": slow})
+
+
+async def test_an_agent_can_set_its_own_timeout(monkeypatch):
+    from agentllm.provider.errors import AgentTimeout
+
+    slow_agent(monkeypatch, delay=0.5, timeout=0.2)
     handler = AgnoLLM(settings())
     run = handler.prepare("agno/slowpoke", [{"role": "user", "content": "x"}], {}, {})
     assert run.timeout == 0.2
     with pytest.raises(AgentTimeout) as caught:
-        async for _ in handler._aevents(run):
+        async for _ in handler.events(run):
             pass
+    assert caught.value.status_code == 504
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_the_synchronous_entry_points_time_out_like_the_async_ones(monkeypatch, stream):
+    from agentllm.provider.errors import AgentTimeout
+    from tests.support.handler import call_sync
+
+    slow_agent(monkeypatch, delay=0.5, timeout=0.2)
+    handler = AgnoLLM(settings())
+    with pytest.raises(AgentTimeout) as caught:
+        call_sync(handler, "agno/slowpoke", [{"role": "user", "content": "x"}], stream=stream)
     assert caught.value.status_code == 504
 
 
@@ -115,7 +149,7 @@ async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue)
     handler = AgnoLLM(settings())
     run = handler.prepare("agno/scripted", [{"role": "user", "content": cue}], {}, {})
     with pytest.raises((litellm.Timeout, litellm.BadGatewayError)):
-        async for _ in handler._aevents(run):
+        async for _ in handler.events(run):
             pass
     # Generators Agno abandoned are closed by short-lived clean-up tasks; give them a moment,
     # then nothing of the run may still be pending (a hanging model call would be).
@@ -132,7 +166,8 @@ async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue)
 def test_agno_content_and_reasoning_events_become_text_and_thoughts():
     from agno.run.agent import RunContentEvent
 
-    from agentllm.provider.transformation import Thought, run_item
+    from agentllm.provider.events import run_item
+    from agentllm.provider.types import Thought
 
     translate = run_item
     assert translate(RunContentEvent(content="hello"), "agno/x") == "hello"
@@ -141,7 +176,7 @@ def test_agno_content_and_reasoning_events_become_text_and_thoughts():
 
 
 def test_a_thought_streams_as_reasoning_content_under_the_runs_stream_id():
-    from agentllm.provider.transformation import reasoning_chunk
+    from agentllm.provider.reply import reasoning_chunk
 
     chunk = reasoning_chunk("weigh it", "chatcmpl-run-1")
     assert chunk.id == "chatcmpl-run-1"
@@ -153,8 +188,8 @@ def test_agno_tool_events_become_started_and_finished_tool_calls():
     from agno.models.response import ToolExecution
     from agno.run.agent import ToolCallCompletedEvent, ToolCallStartedEvent
 
+    from agentllm.provider.events import run_item
     from agentllm.provider.tool_calls import ToolCall
-    from agentllm.provider.transformation import run_item
 
     tool = ToolExecution(tool_call_id="c1", tool_name="add", tool_args={"a": 1})
     assert run_item(ToolCallStartedEvent(tool=tool), "agno/x") == ToolCall(
@@ -172,8 +207,8 @@ def test_a_runs_assistant_messages_around_its_tool_calls_are_one_turn():
     from agno.run.base import RunStatus
 
     from agentllm.provider.conversation import StoredRun
-    from agentllm.provider.runs import completed_turns
-    from agentllm.provider.transformation import Turn
+    from agentllm.provider.runs import agent_turns
+    from agentllm.provider.types import Turn
 
     run = RunOutput(
         run_id="r1",
@@ -185,7 +220,7 @@ def test_a_runs_assistant_messages_around_its_tool_calls_are_one_turn():
             Message(role="assistant", content="It is 3."),
         ],
     )
-    assert completed_turns([run]) == [
+    assert agent_turns([run]) == [
         StoredRun("r1", (Turn("user", "/tool add {}"), Turn("assistant", "Let me add.\nIt is 3.")))
     ]
 
@@ -199,8 +234,8 @@ def test_turns_with_images_read_back_from_a_stored_run_equal_the_turns_sent(tmp_
 
     from agentllm.models.offline import OfflineModel
     from agentllm.provider.conversation import Plan
-    from agentllm.provider.runs import completed_turns, run_input
-    from agentllm.provider.transformation import parse_request
+    from agentllm.provider.request import parse_request
+    from agentllm.provider.runs import agent_turns, run_input
 
     def image(data: bytes) -> dict:
         url = "data:image/png;base64," + base64.b64encode(data).decode()
@@ -222,7 +257,7 @@ def test_turns_with_images_read_back_from_a_stored_run_equal_the_turns_sent(tmp_
     Agent(model=OfflineModel(), db=db).run(messages, session_id="s", user_id="u")
     session = db.get_session(session_id="s", session_type=SessionType.AGENT, user_id="u")
     db.db_engine.dispose()
-    [stored] = completed_turns(session.runs)
+    [stored] = agent_turns(session.runs)
     *sent, reply = stored.turns
     assert sent == [*request.history, Turn("user", "and", request.images)]
     assert reply.role == "assistant" and reply.content.startswith("echo: and [image image/png")
@@ -234,8 +269,8 @@ def test_two_assistant_messages_a_client_sent_stay_two_turns():
     from agno.run.agent import RunOutput
     from agno.run.base import RunStatus
 
-    from agentllm.provider.runs import completed_turns
-    from agentllm.provider.transformation import Turn
+    from agentllm.provider.runs import agent_turns
+    from agentllm.provider.types import Turn
 
     run = RunOutput(
         run_id="r1",
@@ -248,6 +283,6 @@ def test_two_assistant_messages_a_client_sent_stay_two_turns():
             Message(role="assistant", content="answer"),
         ],
     )
-    [stored] = completed_turns([run])
+    [stored] = agent_turns([run])
     assert [t.content for t in stored.turns] == ["u1", "part one", "part two", "u2", "answer"]
     assert all(isinstance(t, Turn) for t in stored.turns)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentllm.provider.identity import ANONYMOUS, RequestIdentity, parse_identity
-from agentllm.provider.transformation import RequestError
+from agentllm.provider.types import RequestError
 
 
 def params(headers=None, body=None, metadata=None):

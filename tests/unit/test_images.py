@@ -9,15 +9,9 @@ import pytest
 from agno.media import Image
 
 from agentllm.models.offline import OfflineModel
-from agentllm.provider.images import (
-    ImageError,
-    ImageInput,
-    ImageLimits,
-    accepts_images,
-    media_type_of,
-    parse_image_part,
-    stored_image,
-)
+from agentllm.provider.images import ImageError, media_type_of, parse_image_part
+from agentllm.provider.media import accepts_images, agno_image, stored_image
+from agentllm.provider.types import ImageInput, ImageLimits
 
 MAGIC = {
     "image/png": b"\x89PNG\r\n\x1a\n",
@@ -164,7 +158,7 @@ def test_an_error_never_repeats_a_huge_url():
 def test_the_agent_gets_the_bytes_but_a_stored_image_keeps_only_a_reference():
     data = image_bytes("image/png", 1234)
     sent = parse_image_part(part(data_url(data)), WHERE, LIMITS)
-    image = sent.to_agno()
+    image = agno_image(sent)
     assert image.content == data and image.mime_type == "image/png"
     stored = image.to_dict()
     assert "content" not in stored
@@ -176,7 +170,7 @@ def test_the_agent_gets_the_bytes_but_a_stored_image_keeps_only_a_reference():
 def test_a_stored_image_compares_equal_to_the_same_image_sent_again():
     data = image_bytes("image/webp", 500)
     sent = parse_image_part(part(data_url(data, "image/webp")), WHERE, LIMITS)
-    read_back = Image(**sent.to_agno().to_dict())
+    read_back = Image(**agno_image(sent).to_dict())
     assert read_back.content is None
     assert stored_image(read_back) == sent
     other = parse_image_part(
@@ -197,7 +191,7 @@ def test_stored_url_and_inline_images_compare_too():
 
 
 def test_an_http_image_reaches_agno_as_its_url():
-    image = ImageInput(url="https://example.com/a.png", detail="high").to_agno()
+    image = agno_image(ImageInput(url="https://example.com/a.png", detail="high"))
     assert (image.url, image.content, image.detail) == ("https://example.com/a.png", None, "high")
 
 
@@ -230,7 +224,7 @@ def test_the_models_agents_really_run_on_take_images(monkeypatch, spec):
     # build_model swaps Agno's classes for subclasses that report upstream errors: still
     # the same models, so still taking images.
     from agentllm.models import build_model
-    from agentllm.provider.images import accepts_images
+    from agentllm.provider.media import accepts_images
 
     monkeypatch.setenv("AGENTLLM_MODEL", spec)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")

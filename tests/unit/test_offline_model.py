@@ -181,6 +181,6 @@ def test_an_agent_run_shows_the_images_it_was_given(stream):
 
 
 def test_the_offline_model_takes_images():
-    from agentllm.provider.images import accepts_images
+    from agentllm.provider.media import accepts_images
 
     assert accepts_images(OfflineModel())

@@ -7,7 +7,8 @@ from agno.agent import Agent
 
 from agentllm.models import build_model
 from agentllm.models.openai import OpenAIChat, retry_after
-from agentllm.provider.transformation import Finished, run_item
+from agentllm.provider.events import run_item
+from agentllm.provider.types import Finished
 from tests.support import fake_openai as server
 from tests.support.fake_openai import FakeOpenAI
 

@@ -25,7 +25,7 @@ from agentllm.db import make_db
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.identity import RequestIdentity
-from agentllm.provider.transformation import ModelParams
+from agentllm.provider.types import ModelParams
 from agentllm.store import OVERRIDDEN, PASSED_THROUGH, ConversationStore
 from agentllm.tools import get_chat_history
 from tests.support.handler import entry_point
@@ -198,7 +198,7 @@ def test_a_turn_reads_its_conversation_from_the_database_once(chat):
     history = [{"role": "user", "content": "alpha"}]
     first = chat.ask_with_history(history)
     history += [{"role": "assistant", "content": first}, {"role": "user", "content": "beta"}]
-    db = chat.handler.agents.get("release-manager", ModelParams(), True).db
+    db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db
     reads: list[str] = []
     event.listen(
         db.db_engine,
@@ -220,7 +220,7 @@ def test_a_turn_waits_for_its_conversation_and_gives_up_with_429_at_the_time_lim
 ):
     monkeypatch.setenv("AGENTLLM_REQUEST_TIMEOUT", "0.3")
     chat.ask("first")
-    db = chat.handler.agents.get("release-manager", ModelParams(), True).db
+    db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db
 
     async def while_another_turn_holds_it() -> None:
         async with db.aturn(chat.session_id, timeout=5):

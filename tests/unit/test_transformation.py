@@ -10,20 +10,21 @@ import pytest
 from agno.metrics import RunMetrics
 
 from agentllm.provider.errors import error_for
-from agentllm.provider.images import ImageInput, ImageLimits
-from agentllm.provider.transformation import (
-    ModelParams,
-    RequestError,
-    Turn,
-    agent_name,
-    final_chunk,
-    finish_reason,
+from agentllm.provider.events import finish_reason, usage_from_metrics
+from agentllm.provider.reply import final_chunk, text_chunk
+from agentllm.provider.request import (
     is_background_task,
     parse_messages,
     parse_params,
     parse_request,
-    text_chunk,
-    usage_from_metrics,
+)
+from agentllm.provider.types import (
+    ImageInput,
+    ImageLimits,
+    ModelParams,
+    RequestError,
+    Turn,
+    agent_name,
 )
 
 
@@ -193,7 +194,7 @@ def test_parse_request_builds_a_chat_request():
     assert request.history == (Turn("user", "a"), Turn("assistant", "b"))
     assert request.params.temperature == 0.5
     assert request.images == ()
-    assert not request.is_background_task
+    assert not request.background_task
 
 
 # --- images ----------------------------------------------------------------------------------

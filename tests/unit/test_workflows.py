@@ -22,7 +22,7 @@ from agno.workflow.types import StepOutput
 from agentllm.config import settings
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
-from agentllm.provider.transformation import Finished, Thought, Turn
+from agentllm.provider.types import Finished, Thought, Turn
 from agentllm.provider.workflows import WorkflowReply, workflow_turns
 from tests.support.handler import entry_point
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from agentllm.provider.transformation import Turn
+from agentllm.provider.types import Turn
 
 
 @dataclass(frozen=True)
@@ -89,3 +89,15 @@ def spelled_out(plan: Plan, stored: Sequence[StoredRun]) -> Plan:
     if not plan.use_stored_history:
         return plan
     return Plan(use_stored_history=False, replay=tuple(t for run in stored for t in run.turns))
+
+
+def plan_turn(
+    stored: Sequence[StoredRun],
+    history: Sequence[Turn],
+    full_history: bool = False,
+    reads_own_history: bool = True,
+) -> Plan:
+    """The whole decision for one turn of a stored conversation: ``reconcile``, and for a runner
+    that does not read its own history, the stored turns ``spelled_out``."""
+    plan = reconcile(stored, history, full_history)
+    return plan if reads_own_history else spelled_out(plan, stored)

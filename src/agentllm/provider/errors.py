@@ -11,19 +11,8 @@ from collections.abc import Sequence
 import httpx
 import litellm
 
+from agentllm.provider.types import PROVIDER, RequestError, model_name
 from agentllm.upstream import ClientReply, UpstreamError, for_client
-
-PROVIDER = "agno"
-
-
-class RequestError(ValueError):
-    """The client sent something we cannot run: answered with HTTP 400."""
-
-    def __init__(self, message: str, param: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.param = param
-
 
 _RATE_LIMIT_HINTS = (
     "429",
@@ -117,10 +106,10 @@ def bad_request(error: RequestError, model: str) -> Exception:
 
 def unknown_agent(name: str, available: Sequence[str]) -> Exception:
     """HTTP 404 naming the agents that exist."""
-    listing = ", ".join(f"agno/{a}" for a in available) or "none"
+    listing = ", ".join(model_name(a) for a in available) or "none"
     return litellm.NotFoundError(
-        message=f"unknown agent 'agno/{name}'; available: {listing}",
-        model=f"agno/{name}",
+        message=f"unknown agent {model_name(name)!r}; available: {listing}",
+        model=model_name(name),
         llm_provider=PROVIDER,
     )
 

@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentllm.provider.transformation import RequestError
+from agentllm.provider.types import (
+    CHAT_ID_HEADER,
+    SESSION_ID_HEADER,
+    USER_ID_HEADER,
+    RequestError,
+)
 
 ANONYMOUS = "anonymous"
 MAX_ID_LENGTH = 256
-
-CHAT_ID_HEADER = "x-openwebui-chat-id"
-USER_ID_HEADER = "x-openwebui-user-id"
-SESSION_ID_HEADER = "x-session-id"
 
 
 @dataclass(frozen=True)

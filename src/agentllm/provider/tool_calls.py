@@ -21,11 +21,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-Display = Literal["details", "status", "off"]
-DISPLAY_SETTINGS = ("auto", "details", "status", "off")
+from agentllm.provider.types import Display, ToolCall
+
 # Results are trimmed: a reply (and the history clients send back) should not carry megabytes.
 RESULT_CHARS = 1000
 STATUS_RESULT_CHARS = 200
@@ -34,18 +33,6 @@ GEAR = "⚙"
 _OPENING = re.compile(r'<details type="(?:tool_calls|tool_progress)"[^>\n]*>\n')
 _CLOSING = "</details>"
 _STATUS_LINE = re.compile(rf"^{GEAR} \S+ (?:\{{.*\}} …|→ .*|failed: .*)$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """A tool the agent runs: started (``done`` false) or finished with its result."""
-
-    id: str
-    name: str
-    arguments: dict[str, Any] = field(default_factory=dict)
-    result: str | None = None
-    done: bool = False
-    failed: bool = False
 
 
 def display_for(setting: str, open_webui: bool) -> Display:

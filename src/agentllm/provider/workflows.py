@@ -13,24 +13,23 @@ from typing import Any
 
 import litellm
 from agno.models.message import Message
+from agno.run.agent import RunEvent
 from agno.run.base import HISTORY_SKIP_STATUSES
-from agno.run.workflow import WorkflowCompletedEvent, WorkflowRunOutput
+from agno.run.workflow import WorkflowCompletedEvent, WorkflowRunEvent, WorkflowRunOutput
 from agno.workflow import Workflow
-from litellm.types.utils import Usage
 
 from agentllm.provider.conversation import StoredRun
-from agentllm.provider.errors import PROVIDER, error_for
-from agentllm.provider.transformation import (
-    Finished,
-    Item,
-    Thought,
-    Turn,
-    finish_reason,
-    tool_call,
-    usage_from_metrics,
-)
+from agentllm.provider.errors import error_for
+from agentllm.provider.events import TOOL_EVENTS, finish_reason, tool_call, usage_from_metrics
+from agentllm.provider.types import PROVIDER, Finished, Item, Thought, Turn, Usage
 
-_TOOL_EVENTS = ("ToolCallStarted", "ToolCallCompleted")
+_ERRORS = frozenset(
+    {
+        WorkflowRunEvent.workflow_error.value,
+        WorkflowRunEvent.step_error.value,
+        RunEvent.run_error.value,
+    }
+)
 
 
 def no_images(model: str) -> str:
@@ -52,14 +51,7 @@ def _top_step(event: Any) -> int | None:
 def workflow_usage(run: WorkflowRunOutput | None) -> Usage:
     """What every step of the run cost, added up (Agno keeps it per step)."""
     steps = getattr(getattr(run, "metrics", None), "steps", None) or {}
-    usages = [usage_from_metrics(step.metrics) for step in steps.values()]
-    prompt = sum(u.prompt_tokens for u in usages)
-    completion = sum(u.completion_tokens for u in usages)
-    return Usage(
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=sum(u.total_tokens for u in usages),
-    )
+    return sum((usage_from_metrics(step.metrics) for step in steps.values()), Usage())
 
 
 def _last_finish_reason(run: WorkflowRunOutput | None) -> str:
@@ -91,20 +83,20 @@ class WorkflowReply:
             if not self.answered and isinstance(event.content, str) and event.content:
                 yield event.content  # the last step streamed nothing (a function step)
             yield Finished(_last_finish_reason(run), workflow_usage(run))
-        elif kind in ("WorkflowError", "StepError", "RunError"):
+        elif kind in _ERRORS:
             message = getattr(event, "error", None) or getattr(event, "content", None)
             raise error_for(getattr(event, "error_type", None), str(message or ""), self.model)
-        elif kind == "WorkflowCancelled":
+        elif kind == WorkflowRunEvent.workflow_cancelled:
             raise litellm.APIConnectionError(
                 message=f"workflow {self.model!r} run was cancelled",
                 llm_provider=PROVIDER,
                 model=self.model,
             )
-        elif kind == "StepStarted" and not self._is_answer(event):
+        elif kind == WorkflowRunEvent.step_started and not self._is_answer(event):
             yield Thought(f"**{event.step_name}**\n")
-        elif kind == "StepCompleted" and not self._is_answer(event):
+        elif kind == WorkflowRunEvent.step_completed and not self._is_answer(event):
             yield Thought("\n\n")
-        elif kind == "RunContent":
+        elif kind == RunEvent.run_content:
             content = getattr(event, "content", None)
             if isinstance(content, str) and content:
                 if self._is_answer(event):
@@ -117,7 +109,7 @@ class WorkflowReply:
                 and reasoning
             ):
                 yield Thought(reasoning)
-        elif kind in _TOOL_EVENTS and (call := tool_call(event)) is not None:
+        elif kind in TOOL_EVENTS and (call := tool_call(event)) is not None:
             yield call
 
 

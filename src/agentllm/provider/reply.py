@@ -1,0 +1,177 @@
+"""Reply items -> LiteLLM's types: streamed chunks (``GenericStreamingChunk``, or
+``ModelResponseStream`` for thinking) and the whole ``ModelResponse``. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from litellm.types.utils import (
+    Delta,
+    GenericStreamingChunk,
+    ModelResponse,
+    ModelResponseStream,
+    StreamingChoices,
+)
+from litellm.types.utils import Usage as LiteLLMUsage
+
+from agentllm.provider.errors import no_final_output
+from agentllm.provider.tool_calls import ToolView
+from agentllm.provider.types import Finished, Item, Thought, ToolCall, Usage
+
+Chunk = GenericStreamingChunk | ModelResponseStream
+_END = object()
+
+
+def text_chunk(text: str) -> GenericStreamingChunk:
+    """A streamed piece of the reply."""
+    return GenericStreamingChunk(
+        text=text, tool_use=None, is_finished=False, finish_reason="", usage=None, index=0
+    )
+
+
+def final_chunk(reason: str, usage: Usage) -> GenericStreamingChunk:
+    """The last streamed chunk: carries ``finish_reason`` and ``usage``."""
+    return GenericStreamingChunk(
+        text="",
+        tool_use=None,
+        is_finished=True,
+        finish_reason=reason,
+        usage={
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "total_tokens": usage.total_tokens,
+        },
+        index=0,
+    )
+
+
+def reasoning_chunk(text: str, stream_id: str) -> ModelResponseStream:
+    """A streamed piece of the agent's thinking (``delta.reasoning_content``, which Open WebUI
+    shows as a thought). LiteLLM passes a custom provider's ``ModelResponseStream`` through;
+    ``GenericStreamingChunk`` has no field for reasoning. LiteLLM takes such a chunk's id as the
+    stream's id from then on, so every thought of one run carries the same ``stream_id``."""
+    return ModelResponseStream(
+        id=stream_id,
+        choices=[StreamingChoices(index=0, delta=Delta(content=None, reasoning_content=text))],
+    )
+
+
+def model_response(
+    response: ModelResponse,
+    model: str,
+    text: str,
+    reason: str,
+    usage: Usage,
+    reasoning: str | None = None,
+) -> ModelResponse:
+    """Fill LiteLLM's ``ModelResponse`` with the agent's answer (and its thinking, if any)."""
+    choice = response.choices[0]
+    choice.message.content = text
+    if reasoning:
+        choice.message.reasoning_content = reasoning
+    choice.message.role = "assistant"
+    choice.finish_reason = reason  # type: ignore[assignment]
+    response.model = model
+    response.created = int(time.time())
+    response.usage = LiteLLMUsage(  # type: ignore[attr-defined]
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        total_tokens=usage.total_tokens,
+    )
+    return response
+
+
+def _batches(items: AsyncIterator[Item]) -> AsyncIterator[list[Item]]:
+    """``items`` in batches: each batch is the next item and every item already waiting behind
+    it. The run goes on in its own task while the client is being sent the previous batch, so a
+    slow client gets fewer, larger chunks and a fast one gets each item at once."""
+
+    async def batches() -> AsyncIterator[list[Item]]:
+        waiting: asyncio.Queue[Any] = asyncio.Queue()
+
+        async def pump() -> None:
+            try:
+                async for item in items:
+                    waiting.put_nowait(item)
+            except Exception as exc:
+                waiting.put_nowait(exc)
+            else:
+                waiting.put_nowait(_END)
+
+        task = asyncio.create_task(pump())
+        try:
+            while True:
+                batch = [await waiting.get()]
+                while not waiting.empty():
+                    batch.append(waiting.get_nowait())
+                ended = batch[-1]
+                if ended is _END or isinstance(ended, Exception):
+                    if len(batch) > 1:
+                        yield batch[:-1]
+                    if isinstance(ended, Exception):
+                        raise ended
+                    return
+                yield batch
+        finally:
+            if not task.done():
+                task.cancel()  # closes the run's stream in its task
+                await asyncio.wait([task])
+
+    return batches()
+
+
+def _chunks(batch: list[Item], stream_id: str, view: ToolView) -> Iterator[Chunk]:
+    """One chunk per run of like items in ``batch``: text (and shown tool calls) joined,
+    thinking joined, the end on its own."""
+    text: list[str] = []
+    thinking: list[str] = []
+    for item in batch:
+        if isinstance(item, Thought):
+            if text:
+                yield text_chunk("".join(text))
+                text = []
+            thinking.append(item.text)
+            continue
+        if thinking:
+            yield reasoning_chunk("".join(thinking), stream_id)
+            thinking = []
+        if isinstance(item, Finished):
+            if text:
+                yield text_chunk("".join(text))
+                text = []
+            yield final_chunk(item.reason, item.usage)
+        elif shown := view.show(item):
+            text.append(shown)
+    if text:
+        yield text_chunk("".join(text))
+    if thinking:
+        yield reasoning_chunk("".join(thinking), stream_id)
+
+
+async def stream_chunks(
+    items: AsyncIterator[Item], stream_id: str, view: ToolView
+) -> AsyncIterator[Chunk]:
+    """The streamed reply: items waiting together become one chunk (never holding one back),
+    tool calls in ``view``'s form."""
+    async for batch in _batches(items):
+        for chunk in _chunks(batch, stream_id, view):
+            yield chunk
+
+
+def whole_reply(
+    response: ModelResponse, model: str, items: list[Item], view: ToolView
+) -> ModelResponse:
+    """A whole (non-streamed) answer from the run's items; the run's end is always last. Its
+    content shows the finished tool calls in ``view``'s form (a started one says nothing new)."""
+    *pieces, finished = items
+    if not isinstance(finished, Finished):
+        raise no_final_output(model)
+    text = "".join(
+        view.show(i) for i in pieces if isinstance(i, str) or (isinstance(i, ToolCall) and i.done)
+    )
+    thinking = "".join(i.text for i in pieces if isinstance(i, Thought))
+    return model_response(response, model, text, finished.reason, finished.usage, thinking)

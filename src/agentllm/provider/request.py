@@ -1,0 +1,213 @@
+"""OpenAI chat messages and parameters -> a validated ``ChatRequest``. Pure: no I/O, no LiteLLM,
+no Agno. Every error names the field (``messages[2].content[0].type``) in ``RequestError.param``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from agentllm.provider.images import ImageError, parse_image_part
+from agentllm.provider.tool_calls import strip_tool_calls
+from agentllm.provider.types import (
+    DEFAULT_LIMITS,
+    ChatRequest,
+    ImageInput,
+    ImageLimits,
+    ModelParams,
+    RequestError,
+    Turn,
+    agent_name,
+)
+
+SYSTEM_ROLES = frozenset({"system", "developer"})
+TASK_PREFIX = "### Task:"
+TASK_MARKER = "<chat_history>"
+MAX_STOP_SEQUENCES = 4
+
+
+def is_background_task(text: str) -> bool:
+    """True for Open WebUI's generated task prompts (``### Task:`` … ``<chat_history>``)."""
+    return text.lstrip().startswith(TASK_PREFIX) and TASK_MARKER in text
+
+
+def content_text(content: Any, where: str) -> str:
+    """Message content as text: a string, or a list of text parts joined by newlines."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for index, part in enumerate(content):
+            if not isinstance(part, Mapping):
+                raise RequestError(f"{where}.content[{index}] must be an object", where)
+            kind = part.get("type", "text")
+            if kind != "text":
+                raise RequestError(
+                    f"{where}.content[{index}] is of type {kind!r}; this agent accepts text only",
+                    where,
+                )
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise RequestError(f"{where}.content[{index}].text must be a string", where)
+            texts.append(text)
+        return "\n".join(texts)
+    if content is None:
+        raise RequestError(f"{where}.content must not be null", where)
+    raise RequestError(
+        f"{where}.content must be a string or a list of text parts, not {type(content).__name__}",
+        where,
+    )
+
+
+def user_content(
+    content: Any, where: str, limits: ImageLimits
+) -> tuple[str, tuple[ImageInput, ...]]:
+    """A user message's text and images: a string, or text parts (joined by newlines) and
+    ``image_url`` parts."""
+    if not isinstance(content, list):
+        return content_text(content, where), ()
+    texts: list[str] = []
+    images: list[ImageInput] = []
+    for index, part in enumerate(content):
+        at = f"{where}.content[{index}]"
+        if not isinstance(part, Mapping):
+            raise RequestError(f"{at} must be an object", where)
+        kind = part.get("type", "text")
+        if kind == "image_url":
+            try:
+                images.append(parse_image_part(part, at, limits))
+            except ImageError as exc:
+                raise RequestError(exc.message, where) from None
+        elif kind != "text":
+            raise RequestError(
+                f"{at} is of type {kind!r}; a user message takes text and image_url parts", where
+            )
+        elif not isinstance(part.get("text"), str):
+            raise RequestError(f"{at}.text must be a string", where)
+        else:
+            texts.append(part["text"])
+    return "\n".join(texts), tuple(images)
+
+
+def parse_messages(
+    messages: Any, limits: ImageLimits = DEFAULT_LIMITS
+) -> tuple[tuple[str, ...], tuple[Turn, ...], Turn]:
+    """Split OpenAI ``messages`` into (system texts, earlier turns, newest user message)."""
+    if not isinstance(messages, list) or not messages:
+        raise RequestError("'messages' must be a non-empty list of messages", "messages")
+    system: list[str] = []
+    turns: list[Turn] = []
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, Mapping):
+            raise RequestError(f"{where} must be an object with 'role' and 'content'", "messages")
+        role = message.get("role")
+        if role in SYSTEM_ROLES:
+            system.append(content_text(message.get("content"), where))
+        elif role == "user":
+            turns.append(Turn("user", *user_content(message.get("content"), where, limits)))
+        elif role == "assistant":
+            content = message.get("content")
+            # An assistant message may carry only tool calls; its text is then empty. Tool calls
+            # we showed in an earlier reply come back in it: they are not the agent's words.
+            text = "" if content is None else strip_tool_calls(content_text(content, where))
+            if text:
+                turns.append(Turn("assistant", text))
+        elif role is None:
+            raise RequestError(f"{where} has no 'role'", "messages")
+        else:
+            raise RequestError(
+                f"{where} has role {role!r}; expected 'system', 'developer', 'user' or 'assistant'",
+                "messages",
+            )
+    if not turns or turns[-1].role != "user":
+        raise RequestError("the last non-system message must be from the user", "messages")
+    count = sum(len(t.images) for t in turns)
+    if count > limits.max_count:
+        raise RequestError(
+            f"the request carries {count} images; at most {limits.max_count} are accepted "
+            "(AGENTLLM_MAX_IMAGES)",
+            "messages",
+        )
+    return tuple(system), tuple(turns[:-1]), turns[-1]
+
+
+def _number(params: Mapping[str, Any], name: str, low: float, high: float) -> float | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RequestError(f"'{name}' must be a number between {low} and {high}", name)
+    if not low <= value <= high:
+        raise RequestError(f"'{name}' must be between {low} and {high}, got {value}", name)
+    return float(value)
+
+
+def _integer(params: Mapping[str, Any], name: str, low: int) -> int | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestError(f"'{name}' must be an integer of at least {low}", name)
+    if value < low:
+        raise RequestError(f"'{name}' must be at least {low}, got {value}", name)
+    return value
+
+
+def parse_params(params: Mapping[str, Any]) -> ModelParams:
+    """Validate the sampling parameters LiteLLM passes in ``optional_params``."""
+    n = params.get("n")
+    if n is not None and n != 1:
+        raise RequestError("'n' must be 1: an agent gives one answer per request", "n")
+    stream = params.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise RequestError("'stream' must be true or false", "stream")
+    max_tokens = _integer(params, "max_tokens", 1)
+    if max_tokens is None:
+        max_tokens = _integer(params, "max_completion_tokens", 1)
+    stop = params.get("stop")
+    if stop is not None:
+        if isinstance(stop, str):
+            stop = [stop]
+        if (
+            not isinstance(stop, list)
+            or len(stop) > MAX_STOP_SEQUENCES
+            or not all(isinstance(s, str) and s for s in stop)
+        ):
+            raise RequestError(
+                f"'stop' must be a string or a list of up to {MAX_STOP_SEQUENCES} "
+                "non-empty strings",
+                "stop",
+            )
+        stop = tuple(stop)
+    seed = params.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise RequestError("'seed' must be an integer", "seed")
+    return ModelParams(
+        temperature=_number(params, "temperature", 0.0, 2.0),
+        max_tokens=max_tokens,
+        top_p=_number(params, "top_p", 0.0, 1.0),
+        stop=stop,
+        seed=seed,
+    )
+
+
+def parse_request(
+    model: str,
+    messages: Any,
+    optional_params: Mapping[str, Any],
+    limits: ImageLimits = DEFAULT_LIMITS,
+) -> ChatRequest:
+    """Validate one chat request; raises ``RequestError`` with a message fit for the client."""
+    name = agent_name(model)
+    system, history, newest = parse_messages(messages, limits)
+    return ChatRequest(
+        agent=name,
+        message=newest.content,
+        history=history,
+        system=system,
+        params=parse_params(optional_params or {}),
+        images=newest.images,
+        background_task=not history and is_background_task(newest.content),
+    )
