@@ -286,3 +286,73 @@ def test_two_assistant_messages_a_client_sent_stay_two_turns():
     [stored] = agent_turns([run])
     assert [t.content for t in stored.turns] == ["u1", "part one", "part two", "u2", "answer"]
     assert all(isinstance(t, Turn) for t in stored.turns)
+
+
+async def answer(handler: AgnoLLM, model: str, chat: str) -> str:
+    """One whole reply from the async path, as user ``u`` in conversation ``chat``."""
+    from tests.support.handler import entry_point
+
+    messages = [{"role": "user", "content": f"hello from {chat}"}]
+    response = await entry_point(handler, "acompletion", model, messages, "u", chat)
+    return response.choices[0].message.content
+
+
+async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatch):
+    import threading
+
+    from agno.agent import Agent
+
+    from agentllm import agents
+    from agentllm.agents import AgentSpec
+    from agentllm.models.offline import OfflineModel
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow_factory(**_):
+        started.set()
+        release.wait(30)  # a build that blocks (a network check, a big model file)
+        return Agent(model=OfflineModel())
+
+    slow = AgentSpec(name="slow-build", description="builds slowly", factory=slow_factory)
+    registry = {**agents.registry(), "slow-build": slow}
+    monkeypatch.setattr(agents, "registry", lambda: registry)
+    handler = AgnoLLM(settings())
+    blocked = asyncio.create_task(answer(handler, "agno/slow-build", "chat-slow"))
+    await asyncio.to_thread(started.wait, 30)
+    try:
+        fast = await answer(handler, "agno/release-manager", "chat-fast")
+        assert "hello from chat-fast" in fast
+        assert not blocked.done() and not release.is_set()
+    finally:
+        release.set()
+    assert "hello from chat-slow" in await blocked
+
+
+async def test_a_slow_database_call_does_not_delay_another_conversation(monkeypatch):
+    import threading
+
+    from agentllm.store import ConversationStore
+
+    started, release = threading.Event(), threading.Event()
+    read = ConversationStore.read_for_turn
+
+    def slow_read(self, session_id, *args, **kwargs):
+        if session_id == slow_session:
+            started.set()
+            release.wait(30)  # a database that takes its time (a lock, a slow disk)
+        return read(self, session_id, *args, **kwargs)
+
+    monkeypatch.setattr(ConversationStore, "read_for_turn", slow_read)
+    handler = AgnoLLM(settings())
+    slow_session = handler.prepare(
+        "agno/release-manager", [{"role": "user", "content": "x"}], {}, params("u", "chat-slow")
+    ).session_id
+    blocked = asyncio.create_task(answer(handler, "agno/release-manager", "chat-slow"))
+    await asyncio.to_thread(started.wait, 30)
+    try:
+        fast = await answer(handler, "agno/release-manager", "chat-fast")
+        assert "hello from chat-fast" in fast
+        assert not blocked.done() and not release.is_set()
+    finally:
+        release.set()
+    assert "hello from chat-slow" in await blocked

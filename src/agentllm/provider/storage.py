@@ -30,8 +30,9 @@ class TurnStorage:
     writes: TurnWrites | None = None
 
     async def runs(self) -> list[Any]:
-        """Every stored run of the conversation, oldest first (one read, in a thread)."""
-        return await asyncio.to_thread(self._runs)
+        """Every stored run of the conversation, oldest first (one read, in a thread); none for
+        an agent without a database."""
+        return [] if self.db is None else await asyncio.to_thread(self._runs)
 
     def _runs(self) -> list[Any]:
         if isinstance(self.db, ConversationStore):
