@@ -157,7 +157,8 @@ def test_runtime_config_directory_is_writable_by_the_pod_user():
 def test_proxy_env_names_are_documented_and_cover_proxy_config():
     env = pod_env(CONTAINER)
     undocumented = set(env) - documented_names()
-    assert not undocumented, f"document in .env.example or docs/configuration.md: {sorted(undocumented)}"
+    where = ".env.example or docs/configuration.md"
+    assert not undocumented, f"document in {where}: {sorted(undocumented)}"
     config = (ROOT / "proxy_config.yaml").read_text()
     assert set(re.findall(r"os\.environ/([A-Z0-9_]+)", config)) <= set(env)
 
