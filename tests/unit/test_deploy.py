@@ -1,7 +1,7 @@
 """deploy/k8s and compose.yaml's `scale` profile, checked statically (no cluster runs in CI).
 
 They must agree with the Containerfile, proxy_config.yaml, the documented settings (.env.example,
-README's configuration table) and each other; docs/deploy.md describes them.
+docs/configuration.md's tables) and each other; docs/deploy.md describes them.
 """
 
 from __future__ import annotations
@@ -43,9 +43,9 @@ SCALE_PROXIES = {name: s for name, s in SCALE.items() if s.get("build") == PROXY
 
 
 def documented_names() -> set[str]:
-    """.env.example's names and those of README's configuration table (first column)."""
-    readme = (ROOT / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    cells = [line.split("|")[1] for line in readme.splitlines() if line.startswith("| `")]
+    """.env.example's names and those of docs/configuration.md's tables (first column)."""
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    cells = [line.split("|")[1] for line in page.splitlines() if line.startswith("| `")]
     return env_example_names() | {n for cell in cells for n in re.findall(r"`([A-Z0-9_]+)`", cell)}
 
 
@@ -157,7 +157,8 @@ def test_runtime_config_directory_is_writable_by_the_pod_user():
 def test_proxy_env_names_are_documented_and_cover_proxy_config():
     env = pod_env(CONTAINER)
     undocumented = set(env) - documented_names()
-    assert not undocumented, f"document in .env.example or README: {sorted(undocumented)}"
+    where = ".env.example or docs/configuration.md"
+    assert not undocumented, f"document in {where}: {sorted(undocumented)}"
     config = (ROOT / "proxy_config.yaml").read_text()
     assert set(re.findall(r"os\.environ/([A-Z0-9_]+)", config)) <= set(env)
 
