@@ -124,12 +124,19 @@ class ConversationStore(_SqlDb):
             yield writes
 
     def read_for_turn(
-        self, session_id: str, user_id: str | None, session_type: SessionType = SessionType.AGENT
+        self,
+        session_id: str,
+        user_id: str | None,
+        session_type: SessionType = SessionType.AGENT,
+        runs_limit: int | None = None,
     ) -> Any:
-        """Read the conversation for the turn that holds it (:meth:`aturn`); Agno's own read of
-        the same session in the same turn gets this one instead of querying again. Nothing else
-        can change the conversation in between: the turn holds its lock."""
-        found = super().get_session(session_id, session_type, user_id=user_id)
+        """Read the conversation for the turn that holds it (:meth:`aturn`), with its newest
+        ``runs_limit`` runs (None: all); Agno's own read of the same session in the same turn
+        gets this one instead of querying again. Nothing else can change the conversation in
+        between: the turn holds its lock."""
+        found = super().get_session(
+            session_id, session_type, user_id=user_id, runs_limit=runs_limit
+        )
         with self._turns_lock:
             for writes in self._turns.get(session_id, ()):
                 writes.read = ((session_type, user_id), found)
@@ -182,12 +189,16 @@ class ConversationStore(_SqlDb):
     def upsert_run(
         self, run: Any, session_id: str, user_id: str | None = None, run_index: int | None = None
     ) -> None:
+        """Agno's write of a run. ``run_index`` is left to the database, which gives a new run
+        the next index of its session (and keeps an existing run's): Agno computes it as the
+        run's position in the session it read, which a turn may have read only the newest runs
+        of (:meth:`read_for_turn`)."""
         if self._refused(session_id):
             # The turn's session write failed: its run must not land in a session it does not
             # own (Agno reads a session's runs by session id alone).
             raise TurnRefused(f"not storing a run of session {session_id}: the session was not")
         try:
-            super().upsert_run(run, session_id=session_id, user_id=user_id, run_index=run_index)
+            super().upsert_run(run, session_id=session_id, user_id=user_id, run_index=None)
         except Exception as exc:
             self._report(session_id, describe_error(exc))
             raise

@@ -369,3 +369,29 @@ def test_a_url_of_another_database_is_a_clear_configuration_error():
 
     with pytest.raises(DatabaseConfigError, match="sqlite:/// or postgresql://"):
         parse_url("mysql://ada@db/agents")
+
+
+def test_a_newest_message_only_turn_reads_only_the_runs_the_agent_sees(chat):
+    """A client that sends only the newest message gets the stored conversation as context: the
+    turn reads the agent's history window (num_history_runs) of runs, not every run, so a turn
+    costs the same however long the conversation is; the runs stay in order on disk."""
+    from sqlalchemy import event
+
+    turns = 14  # more than the release manager's num_history_runs (10)
+    for n in range(turns - 1):
+        chat.ask(f"word{n}")
+    db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db
+    run_reads: list[str] = []
+    event.listen(
+        db.db_engine,
+        "before_cursor_execute",
+        lambda *a: run_reads.append(a[2]) if a[2].startswith("SELECT agno_runs.run") else None,
+    )
+    last = chat.ask(f"word{turns - 1}")
+    assert run_reads and all("LIMIT" in statement for statement in run_reads), run_reads
+    # The agent still saw its window of the conversation, newest last.
+    assert "word12" in last and "word3" in last and "word2 " not in last
+    assert chat.stored() == [f"word{n}" for n in range(turns)]
+    with sqlite3.connect(chat.path) as raw:
+        indexes = [i for (i,) in raw.execute("SELECT run_index FROM agno_runs ORDER BY created_at")]
+    assert indexes == list(range(turns))

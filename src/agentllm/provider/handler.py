@@ -157,7 +157,9 @@ class AgnoLLM(CustomLLM):
             full = run.identity.sends_full_history
             # Read once, off the loop; Agno's own read of the session is served from it.
             needed = not kind.reads_own_history or needs_stored_runs(request.history, full)
-            runs = await storage.runs()
+            # Without history to reconcile, the agent sees only its window of the stored runs:
+            # no more is read, so a turn costs the same however long the conversation is.
+            runs = await storage.runs(None if needed else kind.history_window(served.runner))
             stored = kind.turns(runs) if needed else []
             plan = plan_turn(stored, request.history, full, kind.reads_own_history)
             await storage.supersede(runs, plan.superseded)

@@ -63,6 +63,13 @@ class AgentKind:
             runner.read_chat_history = False
         return runner
 
+    def history_window(self, runner: Any) -> int | None:
+        """How many of its newest stored runs the agent reads as history (None: all of them)."""
+        window = runner.num_history_runs
+        if runner.num_history_messages is None and isinstance(window, int) and window > 0:
+            return window
+        return None
+
     def refuses_images(self, runner: Any, model: str) -> str | None:
         """Why ``runner`` cannot be given images (None: it can)."""
         return None if accepts_images(runner.model) else no_images(model, runner.model)
@@ -98,6 +105,9 @@ class TeamKind(AgentKind):
     session_type = SessionType.TEAM
     events = TEAM_EVENTS
 
+    def history_window(self, runner: Any) -> int | None:
+        return None  # a team reads its members' runs of the session too
+
     def call(self, runner: Any, request: ChatRequest, plan: Plan, kwargs: dict[str, Any]) -> Call:
         team, messages, kwargs = super().call(runner, request, plan, kwargs)
         # A team flattens a list into one message: earlier turns reach its leader as the team's
@@ -123,6 +133,9 @@ class WorkflowKind:
         if not stateful:
             runner.db = None
         return runner
+
+    def history_window(self, runner: Any) -> int | None:
+        return None  # every stored turn is replayed to its first step
 
     def refuses_images(self, runner: Any, model: str) -> str | None:
         return workflow_no_images(model)

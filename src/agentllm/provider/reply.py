@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 from litellm.types.utils import (
     Delta,
@@ -23,7 +21,6 @@ from agentllm.provider.tool_calls import ToolView
 from agentllm.provider.types import Finished, Item, Thought, ToolCall, Usage
 
 Chunk = GenericStreamingChunk | ModelResponseStream
-_END = object()
 
 
 def text_chunk(text: str) -> GenericStreamingChunk:
@@ -85,80 +82,22 @@ def model_response(
     return response
 
 
-def _batches(items: AsyncIterator[Item]) -> AsyncIterator[list[Item]]:
-    """``items`` in batches: each batch is the next item and every item already waiting behind
-    it. The run goes on in its own task while the client is being sent the previous batch, so a
-    slow client gets fewer, larger chunks and a fast one gets each item at once."""
-
-    async def batches() -> AsyncIterator[list[Item]]:
-        waiting: asyncio.Queue[Any] = asyncio.Queue()
-
-        async def pump() -> None:
-            try:
-                async for item in items:
-                    waiting.put_nowait(item)
-            except Exception as exc:
-                waiting.put_nowait(exc)
-            else:
-                waiting.put_nowait(_END)
-
-        task = asyncio.create_task(pump())
-        try:
-            while True:
-                batch = [await waiting.get()]
-                while not waiting.empty():
-                    batch.append(waiting.get_nowait())
-                ended = batch[-1]
-                if ended is _END or isinstance(ended, Exception):
-                    if len(batch) > 1:
-                        yield batch[:-1]
-                    if isinstance(ended, Exception):
-                        raise ended
-                    return
-                yield batch
-        finally:
-            if not task.done():
-                task.cancel()  # closes the run's stream in its task
-                await asyncio.wait([task])
-
-    return batches()
-
-
-def _chunks(batch: list[Item], stream_id: str, view: ToolView) -> Iterator[Chunk]:
-    """One chunk per run of like items in ``batch``: text (and shown tool calls) joined,
-    thinking joined, the end on its own."""
-    text: list[str] = []
-    thinking: list[str] = []
-    for item in batch:
-        if isinstance(item, Thought):
-            if text:
-                yield text_chunk("".join(text))
-                text = []
-            thinking.append(item.text)
-            continue
-        if thinking:
-            yield reasoning_chunk("".join(thinking), stream_id)
-            thinking = []
-        if isinstance(item, Finished):
-            if text:
-                yield text_chunk("".join(text))
-                text = []
-            yield final_chunk(item.reason, item.usage)
-        elif shown := view.show(item):
-            text.append(shown)
-    if text:
-        yield text_chunk("".join(text))
-    if thinking:
-        yield reasoning_chunk("".join(thinking), stream_id)
+def stream_chunk(item: Item, stream_id: str, view: ToolView) -> Chunk | None:
+    """One streamed chunk for a run item (None: nothing to show), tool calls in ``view``'s form."""
+    if isinstance(item, Finished):
+        return final_chunk(item.reason, item.usage)
+    if isinstance(item, Thought):
+        return reasoning_chunk(item.text, stream_id)
+    text = view.show(item)
+    return text_chunk(text) if text else None
 
 
 async def stream_chunks(
     items: AsyncIterator[Item], stream_id: str, view: ToolView
 ) -> AsyncIterator[Chunk]:
-    """The streamed reply: items waiting together become one chunk (never holding one back),
-    tool calls in ``view``'s form."""
-    async for batch in _batches(items):
-        for chunk in _chunks(batch, stream_id, view):
+    """The streamed reply: a chunk per item, as the run yields it."""
+    async for item in items:
+        if (chunk := stream_chunk(item, stream_id, view)) is not None:
             yield chunk
 
 

@@ -29,17 +29,23 @@ class TurnStorage:
     session_type: Any
     writes: TurnWrites | None = None
 
-    async def runs(self) -> list[Any]:
-        """Every stored run of the conversation, oldest first (one read, in a thread); none for
-        an agent without a database."""
-        return [] if self.db is None else await asyncio.to_thread(self._runs)
+    async def runs(self, newest: int | None = None) -> list[Any]:
+        """The conversation's stored runs, oldest first: the ``newest`` ones that make up its
+        history (None: every run). One read, in a thread; none for an agent without a
+        database."""
+        return [] if self.db is None else await asyncio.to_thread(self._runs, newest)
 
-    def _runs(self) -> list[Any]:
+    def _runs(self, newest: int | None) -> list[Any]:
         if isinstance(self.db, ConversationStore):
-            session = self.db.read_for_turn(self.session_id, self.user_id, self.session_type)
+            session = self.db.read_for_turn(
+                self.session_id, self.user_id, self.session_type, runs_limit=newest
+            )
         else:
             session = self.db.get_session(
-                session_id=self.session_id, session_type=self.session_type, user_id=self.user_id
+                session_id=self.session_id,
+                session_type=self.session_type,
+                user_id=self.user_id,
+                runs_limit=newest,
             )
         return list(getattr(session, "runs", None) or [])
 
