@@ -5,7 +5,7 @@ same conversation must wait for the first, or it would reconcile against a histo
 to change (docs/storage.md). :class:`LocalLocks` serializes turns inside one process (enough for
 SQLite, which agentllm serves from one process only). :class:`PostgresLocks` adds a PostgreSQL
 session-level advisory lock keyed by the conversation, so any number of processes and replicas
-on one database take turns too. One autocommit connection per process holds all of its advisory
+on one database take turns too. One autocommit connection per process (per event loop) holds its advisory
 locks; a lock another process holds is polled for, with a growing pause.
 """
 
@@ -16,14 +16,13 @@ import hashlib
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import (
     AbstractAsyncContextManager,
-    AbstractContextManager,
     asynccontextmanager,
-    contextmanager,
     suppress,
 )
+from dataclasses import dataclass
 from typing import Protocol
 
 import psycopg
@@ -43,8 +42,6 @@ class ConversationLocks(Protocol):
 
     def hold(self, key: str, timeout: float) -> AbstractAsyncContextManager[None]: ...
 
-    def hold_sync(self, key: str, timeout: float) -> AbstractContextManager[None]: ...
-
     def close(self) -> None: ...
 
 
@@ -53,7 +50,6 @@ class LocalLocks:
 
     def __init__(self) -> None:
         self._async: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._sync: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
 
     @asynccontextmanager
@@ -67,19 +63,6 @@ class LocalLocks:
                 await lock.acquire()
         except TimeoutError:
             raise LockTimeout(f"conversation busy for {timeout:g} s") from None
-        try:
-            yield
-        finally:
-            lock.release()
-
-    @contextmanager
-    def hold_sync(self, key: str, timeout: float) -> Iterator[None]:
-        with self._guard:
-            lock = self._sync.get(key)
-            if lock is None:
-                lock = self._sync[key] = threading.Lock()
-        if not lock.acquire(timeout=timeout):
-            raise LockTimeout(f"conversation busy for {timeout:g} s")
         try:
             yield
         finally:
@@ -105,11 +88,10 @@ class PostgresLocks(LocalLocks):
     def __init__(self, conninfo: str) -> None:
         super().__init__()
         self.conninfo = conninfo
-        self._aconn: psycopg.AsyncConnection | None = None
-        self._aconn_lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._conn: psycopg.Connection | None = None
-        self._conn_lock = threading.Lock()
+        # One connection per event loop (an async connection belongs to the loop that opened it:
+        # the server's, and the one the synchronous entry points run on), each used by one
+        # statement at a time.
+        self._conns: dict[asyncio.AbstractEventLoop, _LoopConnection] = {}
 
     @asynccontextmanager
     async def hold(self, key: str, timeout: float) -> AsyncIterator[None]:
@@ -127,45 +109,28 @@ class PostgresLocks(LocalLocks):
             finally:
                 await self._arelease(lock_id)
 
-    @contextmanager
-    def hold_sync(self, key: str, timeout: float) -> Iterator[None]:
-        deadline = time.monotonic() + timeout
-        with super().hold_sync(key, timeout):
-            lock_id = advisory_key(key)
-            pause = FIRST_PAUSE
-            while not self._query("SELECT pg_try_advisory_lock(%s)", lock_id):
-                if time.monotonic() + pause > deadline:
-                    raise LockTimeout(f"conversation busy in another process for {timeout:g} s")
-                time.sleep(pause)
-                pause = min(pause * 2, MAX_PAUSE)
-            try:
-                yield
-            finally:
-                self._release(lock_id)
-
     def close(self) -> None:
         """Close the lock connections (the server releases what they held)."""
-        for conn in (self._conn, self._aconn):
-            if conn is not None and not conn.closed:
-                # An async connection's socket closes the same way; its loop may be gone.
-                conn.pgconn.finish()
-        self._conn = self._aconn = None
+        conns, self._conns = list(self._conns.values()), {}
+        for held in conns:
+            if held.conn is not None and not held.conn.closed:
+                # Closed at the socket: the connection's loop may be gone or another thread's.
+                held.conn.pgconn.finish()
 
     async def _aquery(self, sql: str, lock_id: int) -> bool:
         loop = asyncio.get_running_loop()
-        if self._aconn_lock is None or self._loop is not loop:
-            # An async connection belongs to the loop that opened it (one per process in the
-            # server; tests may run several loops one after the other).
-            self._loop, self._aconn_lock, self._aconn = loop, asyncio.Lock(), None
-        async with self._aconn_lock:  # one statement at a time on the shared connection
-            if self._aconn is None or self._aconn.closed:
-                self._aconn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+        held = self._conns.get(loop)
+        if held is None:
+            held = self._conns[loop] = _LoopConnection(asyncio.Lock())
+        async with held.lock:  # one statement at a time on the shared connection
+            if held.conn is None or held.conn.closed:
+                held.conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
             try:
-                cursor = await self._aconn.execute(sql, (lock_id,))
+                cursor = await held.conn.execute(sql, (lock_id,))
             except psycopg.OperationalError:
                 # The server went away: so did every lock this connection held. Next time, a new
                 # connection; this turn fails (503, the database is unavailable).
-                await self._aconn.close()
+                await held.conn.close()
                 raise
             row = await cursor.fetchone()
         return bool(row and row[0])
@@ -174,17 +139,8 @@ class PostgresLocks(LocalLocks):
         with suppress(psycopg.OperationalError):  # the connection is gone, and the lock with it
             await self._aquery("SELECT pg_advisory_unlock(%s)", lock_id)
 
-    def _query(self, sql: str, lock_id: int) -> bool:
-        with self._conn_lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = psycopg.Connection.connect(self.conninfo, autocommit=True)
-            try:
-                row = self._conn.execute(sql, (lock_id,)).fetchone()
-            except psycopg.OperationalError:
-                self._conn.close()
-                raise
-        return bool(row and row[0])
 
-    def _release(self, lock_id: int) -> None:
-        with suppress(psycopg.OperationalError):
-            self._query("SELECT pg_advisory_unlock(%s)", lock_id)
+@dataclass
+class _LoopConnection:
+    lock: asyncio.Lock
+    conn: psycopg.AsyncConnection | None = None

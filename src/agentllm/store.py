@@ -3,7 +3,7 @@
 :class:`ConversationStore` sits on Agno's ``SqliteDb`` / ``PostgresDb`` and changes nothing about
 how Agno reads or writes. It adds:
 
-- :meth:`ConversationStore.aturn` / :meth:`ConversationStore.turn`: hold the conversation for the
+- :meth:`ConversationStore.aturn`: hold the conversation for the
   whole turn (``agentllm.locks``: across processes on PostgreSQL) and collect what happened to the
   turn's writes;
 - a report from Agno's ``upsert_session`` / ``upsert_run`` to that turn. Agno logs and swallows a
@@ -116,12 +116,6 @@ class ConversationStore(_SqlDb):
         async with self.locks.hold(session_id, timeout):
             with self._recording(session_id) as writes:
                 yield writes
-
-    @contextmanager
-    def turn(self, session_id: str, timeout: float) -> Iterator[TurnWrites]:
-        """:meth:`aturn` for the synchronous path."""
-        with self.locks.hold_sync(session_id, timeout), self._recording(session_id) as writes:
-            yield writes
 
     def read_for_turn(
         self,
