@@ -5,8 +5,8 @@ same conversation must wait for the first, or it would reconcile against a histo
 to change (docs/storage.md). :class:`LocalLocks` serializes turns inside one process (enough for
 SQLite, which agentllm serves from one process only). :class:`PostgresLocks` adds a PostgreSQL
 session-level advisory lock keyed by the conversation, so any number of processes and replicas
-on one database take turns too. One autocommit connection per process (per event loop) holds its advisory
-locks; a lock another process holds is polled for, with a growing pause.
+on one database take turns too. One autocommit connection per process (per event loop) holds
+its advisory locks; a lock another process holds is polled for, with a growing pause.
 """
 
 from __future__ import annotations

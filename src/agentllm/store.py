@@ -3,25 +3,28 @@
 :class:`ConversationStore` sits on Agno's ``SqliteDb`` / ``PostgresDb`` and changes nothing about
 how Agno reads or writes. It adds:
 
-- :meth:`ConversationStore.aturn`: hold the conversation for the
-  whole turn (``agentllm.locks``: across processes on PostgreSQL) and collect what happened to the
-  turn's writes;
+- :meth:`ConversationStore.aturn`: hold the conversation for the whole turn (``agentllm.locks``:
+  across processes on PostgreSQL) and collect what happened to the turn's writes;
 - a report from Agno's ``upsert_session`` / ``upsert_run`` to that turn. Agno logs and swallows a
   failed write, and treats a refused one (``None``) as done; without the report a turn the
-  database did not take would still be answered 200.
+  database did not take would still be answered 200;
+- writes off the event loop: Agno calls a synchronous database from ``arun``, on the loop; in a
+  turn, those writes wait in the turn's record and :meth:`ConversationStore.flush` makes them in
+  a worker thread before the reply ends.
 
 There is no cache: every turn reads its conversation from the database (Agno re-parses only runs
 whose stored text changed), so a process sees the turns, deletions and renames of every other
-process. Writes are Agno's own, committed before Agno yields the run's final output, so a reply
-ends only after its turn is committed and nothing waits in a queue at shutdown.
+process. Writes are Agno's own, committed before the turn's reply ends and before its lock is
+released, so nothing waits in a queue at shutdown.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +90,8 @@ class TurnWrites:
     failures: list[str] = field(default_factory=list)
     # The conversation as the handler read it in this turn, kept for Agno's own read (below).
     read: tuple[tuple[Any, ...], Any] | None = None
+    # Writes Agno made on the event loop, made by :meth:`ConversationStore.flush` in a thread.
+    pending: list[Callable[[], Any]] = field(default_factory=list)
 
     @property
     def stored(self) -> bool:
@@ -167,6 +172,34 @@ class ConversationStore(_SqlDb):
     # --- Agno's writes, reported to the turn that made them ------------------------------------
 
     def upsert_session(self, session: Any, deserialize: bool | None = True) -> Any:
+        """Agno's write of a session row; made later, off the loop, when made in a turn on the
+        event loop (:meth:`flush`)."""
+        session_id = getattr(session, "session_id", None)
+        if self._defer(session_id, lambda: self._upsert_session(session, deserialize)):
+            return session
+        return self._upsert_session(session, deserialize)
+
+    def upsert_run(
+        self, run: Any, session_id: str, user_id: str | None = None, run_index: int | None = None
+    ) -> None:
+        """Agno's write of a run; made later, off the loop, when made in a turn on the event loop
+        (:meth:`flush`). ``run_index`` is left to the database, which gives a new run the next
+        index of its session (and keeps an existing run's): Agno computes it as the run's
+        position in the session it read, which a turn may have read only the newest runs of
+        (:meth:`read_for_turn`)."""
+        if not self._defer(session_id, lambda: self._upsert_run(run, session_id, user_id)):
+            self._upsert_run(run, session_id, user_id)
+
+    def flush(self, writes: TurnWrites) -> None:
+        """Make the writes Agno made on the event loop in this turn, in order. Blocking: called
+        in a worker thread, before the turn's reply ends. A failed write is reported to the turn
+        (and logged), not raised, as Agno does."""
+        while writes.pending:
+            write = writes.pending.pop(0)
+            with suppress(Exception):
+                write()
+
+    def _upsert_session(self, session: Any, deserialize: bool | None) -> Any:
         session_id = getattr(session, "session_id", None)
         try:
             stored = super().upsert_session(session, deserialize=deserialize)
@@ -180,13 +213,7 @@ class ConversationStore(_SqlDb):
             self._report(session_id, None)
         return stored
 
-    def upsert_run(
-        self, run: Any, session_id: str, user_id: str | None = None, run_index: int | None = None
-    ) -> None:
-        """Agno's write of a run. ``run_index`` is left to the database, which gives a new run
-        the next index of its session (and keeps an existing run's): Agno computes it as the
-        run's position in the session it read, which a turn may have read only the newest runs
-        of (:meth:`read_for_turn`)."""
+    def _upsert_run(self, run: Any, session_id: str, user_id: str | None) -> None:
         if self._refused(session_id):
             # The turn's session write failed: its run must not land in a session it does not
             # own (Agno reads a session's runs by session id alone).
@@ -197,6 +224,18 @@ class ConversationStore(_SqlDb):
             self._report(session_id, describe_error(exc))
             raise
         self._report(session_id, None)
+
+    def _defer(self, session_id: str | None, write: Callable[[], Any]) -> bool:
+        """Keep ``write`` for its turn's :meth:`flush` if it is made on an event loop (Agno calls
+        a synchronous database from ``arun``) while a turn holds the conversation."""
+        if session_id is None or not _on_event_loop():
+            return False
+        with self._turns_lock:
+            turns = self._turns.get(session_id)
+            if not turns:
+                return False
+            turns[-1].pending.append(write)
+        return True
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -230,6 +269,14 @@ class ConversationStore(_SqlDb):
             writes.writes += 1
             if failure is not None:
                 writes.failures.append(failure)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def describe_error(exc: BaseException) -> str:

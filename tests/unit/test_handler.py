@@ -328,25 +328,38 @@ async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatc
     assert "hello from chat-slow" in await blocked
 
 
-async def test_a_slow_database_call_does_not_delay_another_conversation(monkeypatch):
+def hold_one_conversation(monkeypatch, cls, method: str, handler: AgnoLLM, chat: str):
+    """Make ``cls.method`` block (a database that takes its time: a lock, a slow disk) for one
+    conversation until the returned ``release`` is set; ``started`` is set when it blocks."""
     import threading
+
+    started, release = threading.Event(), threading.Event()
+    session = handler.prepare(
+        "agno/release-manager", [{"role": "user", "content": "x"}], {}, params("u", chat)
+    ).session_id
+    original = getattr(cls, method)
+
+    def slow(self, *args, **kwargs):
+        if session in (*args, *kwargs.values()):
+            started.set()
+            release.wait(30)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, slow)
+    return started, release
+
+
+@pytest.mark.parametrize("call", ["read", "write"])
+async def test_a_slow_database_call_does_not_delay_another_conversation(monkeypatch, call):
+    from agno.db.sqlite import SqliteDb
 
     from agentllm.store import ConversationStore
 
-    started, release = threading.Event(), threading.Event()
-    read = ConversationStore.read_for_turn
-
-    def slow_read(self, session_id, *args, **kwargs):
-        if session_id == slow_session:
-            started.set()
-            release.wait(30)  # a database that takes its time (a lock, a slow disk)
-        return read(self, session_id, *args, **kwargs)
-
-    monkeypatch.setattr(ConversationStore, "read_for_turn", slow_read)
     handler = AgnoLLM(settings())
-    slow_session = handler.prepare(
-        "agno/release-manager", [{"role": "user", "content": "x"}], {}, params("u", "chat-slow")
-    ).session_id
+    cls, method = (
+        (ConversationStore, "read_for_turn") if call == "read" else (SqliteDb, "upsert_run")
+    )
+    started, release = hold_one_conversation(monkeypatch, cls, method, handler, "chat-slow")
     blocked = asyncio.create_task(answer(handler, "agno/release-manager", "chat-slow"))
     await asyncio.to_thread(started.wait, 30)
     try:

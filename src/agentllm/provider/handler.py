@@ -190,6 +190,8 @@ class AgnoLLM(CustomLLM):
                                     finished = item  # Agno's last event: its stream ends here
                                 else:
                                     yield item
+                        if storage is not None:
+                            await storage.flush()
                         yield _ended(run, finished, storage)
                 except TimeoutError:
                     raise AgentTimeout(

@@ -61,6 +61,11 @@ class TurnStorage:
             run.status = RunStatus.regenerated
             self.db.upsert_run(run, session_id=self.session_id, user_id=self.user_id)
 
+    async def flush(self) -> None:
+        """Make the writes Agno left for the turn (``ConversationStore.flush``), in a thread."""
+        if isinstance(self.db, ConversationStore) and self.writes and self.writes.pending:
+            await asyncio.to_thread(self.db.flush, self.writes)
+
     @property
     def stored(self) -> bool:
         """Every write of the turn so far was committed."""
@@ -75,7 +80,11 @@ async def turn_storage(
     ``LockTimeout`` when another turn holds it for ``timeout`` seconds."""
     if isinstance(db, ConversationStore):
         async with db.aturn(session_id, timeout) as writes:
-            yield TurnStorage(db, session_id, user_id, session_type, writes)
+            storage = TurnStorage(db, session_id, user_id, session_type, writes)
+            try:
+                yield storage
+            finally:
+                await storage.flush()  # a failed or cancelled run's writes too
     else:
         async with locks.hold(session_id, timeout):
             yield TurnStorage(db, session_id, user_id, session_type)
