@@ -15,7 +15,7 @@ from agno.models.message import Message
 from agno.team import Team
 from agno.workflow import Workflow
 
-from agentllm import compat
+from agentllm.compat import agno as compat_agno
 from agentllm.provider.conversation import Plan, StoredRun
 from agentllm.provider.events import AGENT_EVENTS, TEAM_EVENTS, Vocabulary, run_item
 from agentllm.provider.media import accepts_images, no_images
@@ -38,7 +38,7 @@ def _with_request_system(agent: Agent | Team) -> None:
     base = agent.instructions
 
     def instructions(agent: Agent, run_context: Any = None) -> list[str]:
-        own = compat.instructions_of(base, agent, run_context) if callable(base) else base
+        own = compat_agno.instructions_of(base, agent, run_context) if callable(base) else base
         merged = [own] if isinstance(own, str) else list(own or [])
         metadata = getattr(run_context, "metadata", None) or {}
         merged.extend(metadata.get(REQUEST_SYSTEM_KEY) or [])
