@@ -23,6 +23,7 @@ from dotenv import load_dotenv
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agentllm.compat.openwebui import DEFAULT_TASK_PATTERN, task_pattern
 from agentllm.provider.types import DEFAULT_MAX_IMAGE_BYTES, DEFAULT_MAX_IMAGES, TOOL_DISPLAYS
 
 DEFAULT_MASTER_KEY = "sk-agno-test-key-12345"
@@ -200,6 +201,19 @@ Url = Annotated[str, BeforeValidator(_url)]
 Repositories = Annotated[tuple[Repository, ...], NoDecode, BeforeValidator(_repositories)]
 
 
+def _regex(value: Any) -> Any:
+    """A background-task pattern (``agentllm.compat.openwebui``), compiled."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return task_pattern(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+
+
+TaskPattern = Annotated[re.Pattern[str], BeforeValidator(_regex)]
+
+
 def _env(name: str, default: Any = None) -> Any:
     """A field read from the environment variable ``name``."""
     return Field(default, validation_alias=name)
@@ -231,6 +245,10 @@ class Settings(BaseSettings):
     agent_cache_size: WholeNumber = _env("AGENTLLM_AGENT_CACHE_SIZE", 64)
     request_timeout: PositiveSeconds = _env("AGENTLLM_REQUEST_TIMEOUT", 600.0)
     trust_openwebui_headers: Flag = _env("AGENTLLM_TRUST_OPENWEBUI_HEADERS", True)
+    # Open WebUI's task prompts, for when its connection sends no task header (compat.openwebui).
+    background_task_pattern: TaskPattern = _env(
+        "AGENTLLM_BACKGROUND_TASK_PATTERN", task_pattern(DEFAULT_TASK_PATTERN)
+    )
     tool_display: Annotated[str, BeforeValidator(_choice(TOOL_DISPLAYS))] = _env(
         "AGENTLLM_TOOL_DISPLAY", "auto"
     )

@@ -59,16 +59,15 @@ class InProcess:
 
     def __init__(self, agent: str, session_id: str) -> None:
         import litellm
-        from litellm.utils import custom_llm_setup
 
+        from agentllm.compat.litellm import register_custom_provider
         from agentllm.provider.handler import agno_llm
 
         self.model, self.session_id = model_name(agent), session_id
         self.where = f"{self.model} in this process"
         self._litellm = litellm
         litellm.suppress_debug_info = True  # its "Give Feedback" banner on every error
-        litellm.custom_provider_map = [{"provider": "agno", "custom_handler": agno_llm}]
-        custom_llm_setup()
+        register_custom_provider("agno", agno_llm)
 
     async def reply(self, messages: list[dict[str, str]]) -> AsyncGenerator[Piece, None]:
         import openai
@@ -78,7 +77,7 @@ class InProcess:
                 model=self.model,
                 messages=messages,
                 stream=True,
-                # Where the provider reads request headers in the SDK (provider/identity.py).
+                # Where a CustomLLM finds request headers in the SDK (compat.litellm).
                 metadata={"headers": {SESSION_ID_HEADER: self.session_id}},
             )
             try:

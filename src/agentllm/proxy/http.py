@@ -4,13 +4,12 @@ uvicorn answers a request that h11 cannot parse (a Content-Length that is not a 
 given twice, broken chunked framing, bytes that are not HTTP, headers past the server's buffer)
 with a plain-text 400 before any ASGI app runs. This protocol sends the same 400 with an
 OpenAI-format error body, so that every 4xx a client meets is JSON; everything else is uvicorn's.
+How it hooks into uvicorn is in ``agentllm.compat.uvicorn``.
 """
 
 from __future__ import annotations
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
+from agentllm.compat.uvicorn import JSON400H11Protocol
 from agentllm.proxy.errors import error_body
 
 MALFORMED = (
@@ -19,20 +18,7 @@ MALFORMED = (
 )
 
 
-class JSONErrorsH11Protocol(H11Protocol):
+class JSONErrorsH11Protocol(JSON400H11Protocol):
     """uvicorn's h11 protocol whose answer to a malformed request is a JSON 400."""
 
-    def send_400_response(self, msg: str) -> None:
-        body = error_body(MALFORMED)
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        for event in (
-            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
-            h11.Data(data=body),
-            h11.EndOfMessage(),
-        ):
-            self.transport.write(self.conn.send(event))
-        self.transport.close()
+    BAD_REQUEST_BODY = error_body(MALFORMED)
