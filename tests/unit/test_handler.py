@@ -82,6 +82,36 @@ def test_prepare_maps_bad_input_to_400_and_unknown_agent_to_404():
         handler.prepare("agno/missing", [{"role": "user", "content": "x"}], {}, {})
 
 
+TASK = "### Task:\nGenerate a title\n<chat_history>\nUSER: hi\n</chat_history>"
+
+
+@pytest.mark.parametrize(
+    ("text", "task_header", "history", "expected"),
+    [
+        (TASK, None, False, True),
+        ("  ### Task: tags <chat_history></chat_history>", None, False, True),
+        ("### Task: no history marker", None, False, False),
+        ("please summarise <chat_history>", None, False, False),
+        (TASK, None, True, False),  # a user who pastes a task prompt into a conversation
+        ("Suggest a title", "title_generation", False, True),  # Open WebUI's own mark
+        (TASK, "", False, False),  # the mark says: a chat turn
+    ],
+)
+def test_open_webui_background_tasks_are_answered_and_never_stored(
+    text, task_header, history, expected
+):
+    headers = {"x-session-id": "c1"}
+    if task_header is not None:
+        headers["x-openwebui-task"] = task_header
+    earlier = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    messages = [*(earlier if history else []), {"role": "user", "content": text}]
+    run = AgnoLLM(settings()).prepare(
+        "agno/release-manager", messages, {}, {"metadata": {"headers": headers}}
+    )
+    assert run.request.background_task is expected
+    assert (run.session_id is None) is expected
+
+
 def slow_agent(monkeypatch, delay: float, timeout: float):
     """Register agno/slowpoke: the offline model pausing ``delay`` s per word, ``timeout`` s."""
     from agno.agent import Agent

@@ -13,7 +13,6 @@ from agentllm.provider.errors import error_for
 from agentllm.provider.events import finish_reason, usage_from_metrics
 from agentllm.provider.reply import final_chunk, text_chunk
 from agentllm.provider.request import (
-    is_background_task,
     parse_messages,
     parse_params,
     parse_request,
@@ -276,19 +275,6 @@ def test_an_image_in_an_assistant_message_is_refused():
                 {"role": "user", "content": "b"},
             ]
         )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("### Task:\nGenerate a title\n<chat_history>\nUSER: hi\n</chat_history>", True),
-        ("  ### Task: tags <chat_history></chat_history>", True),
-        ("### Task: no history marker", False),
-        ("please summarise <chat_history>", False),
-    ],
-)
-def test_background_tasks_are_recognised(text, expected):
-    assert is_background_task(text) is expected
 
 
 def test_usage_comes_from_run_metrics():

@@ -9,6 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from agentllm.provider.types import model_name
+
 if TYPE_CHECKING:
     from agentllm.cli.inventory import AgentInfo
 
@@ -18,7 +20,7 @@ def _rows(found: list[AgentInfo]) -> list[dict[str, str]]:
     return [
         {
             "name": info.name,
-            "model_name": f"agno/{info.name}",
+            "model_name": model_name(info.name),
             "kind": info.kind,
             "description": info.description,
             "model": info.model,

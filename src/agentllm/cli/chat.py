@@ -21,6 +21,7 @@ from rich.text import Text
 
 from agentllm.cli.streams import ChatError, Piece, ReplyStream
 from agentllm.provider.tool_calls import GEAR
+from agentllm.provider.types import MODEL_PREFIX
 
 EXIT_COMMANDS = ("/exit", "/quit")
 DEFAULT_AGENT = "release-manager"
@@ -172,7 +173,7 @@ def _in_process(agent: str, session_id: str, db_url: str, errors: Console) -> Re
     from agentllm.cli.streams import InProcess, local_setup
     from agentllm.db import DatabaseConfigError, claim_sqlite, is_sqlite
 
-    name = agent.removeprefix("agno/")
+    name = agent.removeprefix(MODEL_PREFIX)
     if name not in agents.registry():
         errors.print(
             f"unknown agent {name!r}; available: {', '.join(agents.agent_names())}", markup=False

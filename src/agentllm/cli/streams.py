@@ -13,9 +13,8 @@ import re
 from collections.abc import AsyncGenerator
 from typing import Any, Literal, NamedTuple, Protocol, cast
 
-AGENT_PREFIX = "agno/"
-# agentllm.provider.identity.SESSION_ID_HEADER (importing it here would import LiteLLM).
-SESSION_ID_HEADER = "x-session-id"
+from agentllm.provider import types
+from agentllm.provider.types import SESSION_ID_HEADER
 
 
 class Piece(NamedTuple):
@@ -39,7 +38,7 @@ class ReplyStream(Protocol):
 
 def model_name(agent: str) -> str:
     """The model a client asks for: ``agno/<agent>``, or a name that already has a prefix."""
-    return agent if "/" in agent else f"{AGENT_PREFIX}{agent}"
+    return agent if "/" in agent else types.model_name(agent)
 
 
 def _pieces(delta: Any) -> list[Piece]:

@@ -13,13 +13,15 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse, ModelResponseStream
 
 from agentllm import agents
+from agentllm.compat.litellm import request_headers
+from agentllm.compat.openwebui import background_task
 from agentllm.config import Settings, settings
 from agentllm.locks import LocalLocks, LockTimeout
 from agentllm.provider.agent_cache import AgentCache, Served
@@ -110,6 +112,10 @@ class AgnoLLM(CustomLLM):
             identity = parse_identity(litellm_params, self.config.trust_openwebui_headers)
         except RequestError as exc:
             raise bad_request(exc, model) from None
+        if not request.history and background_task(
+            request_headers(litellm_params), request.message, self.config.background_task_pattern
+        ):
+            request = replace(request, background_task=True)
         try:
             spec = agents.get_spec(request.agent)
         except KeyError:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentllm.compat.litellm import end_user_id, key_user_id, request_body, request_headers
 from agentllm.provider.types import (
     CHAT_ID_HEADER,
     SESSION_ID_HEADER,
@@ -46,19 +47,6 @@ class RequestIdentity:
         return f"chat-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
-def _headers(litellm_params: Mapping[str, Any]) -> dict[str, str]:
-    """Request headers with lower-case names, from wherever LiteLLM put them."""
-    found: dict[str, str] = {}
-    metadata = litellm_params.get("metadata") or {}
-    proxy_request = litellm_params.get("proxy_server_request") or {}
-    for source in (proxy_request.get("headers"), metadata.get("headers")):
-        if isinstance(source, Mapping):
-            for name, value in source.items():
-                if isinstance(name, str) and isinstance(value, str):
-                    found.setdefault(name.lower(), value)
-    return found
-
-
 def _clean(value: Any, what: str) -> str | None:
     """A usable id, ``None`` when absent or blank; ``RequestError`` when malformed."""
     if value is None:
@@ -79,12 +67,8 @@ def parse_identity(
     litellm_params: Mapping[str, Any] | None, trust_openwebui_headers: bool = True
 ) -> RequestIdentity:
     """The request's user and conversation from its headers, body and API key."""
-    litellm_params = litellm_params or {}
-    headers = _headers(litellm_params)
-    metadata = litellm_params.get("metadata") or {}
-    proxy_request = litellm_params.get("proxy_server_request") or {}
-    body = proxy_request.get("body") if isinstance(proxy_request, Mapping) else None
-    body = body if isinstance(body, Mapping) else {}
+    headers = request_headers(litellm_params)
+    body = request_body(litellm_params)
     body_metadata = body.get("metadata")
     if body_metadata is not None and not isinstance(body_metadata, Mapping):
         raise RequestError("'metadata' must be an object", "metadata")
@@ -110,8 +94,8 @@ def parse_identity(
             "header X-OpenWebUI-User-Id",
         ),
         (body.get("user"), "'user'"),
-        (metadata.get("user_api_key_end_user_id"), "'user'"),
-        (metadata.get("user_api_key_user_id"), "the API key's user"),
+        (end_user_id(litellm_params), "'user'"),
+        (key_user_id(litellm_params), "the API key's user"),
     ]
     user_id = next((u for v, what in user_candidates if (u := _clean(v, what)) is not None), None)
     return RequestIdentity(

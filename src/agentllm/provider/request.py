@@ -22,14 +22,7 @@ from agentllm.provider.types import (
 )
 
 SYSTEM_ROLES = frozenset({"system", "developer"})
-TASK_PREFIX = "### Task:"
-TASK_MARKER = "<chat_history>"
 MAX_STOP_SEQUENCES = 4
-
-
-def is_background_task(text: str) -> bool:
-    """True for Open WebUI's generated task prompts (``### Task:`` … ``<chat_history>``)."""
-    return text.lstrip().startswith(TASK_PREFIX) and TASK_MARKER in text
 
 
 def content_text(content: Any, where: str) -> str:
@@ -209,5 +202,4 @@ def parse_request(
         system=system,
         params=parse_params(optional_params or {}),
         images=newest.images,
-        background_task=not history and is_background_task(newest.content),
     )

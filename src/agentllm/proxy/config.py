@@ -9,20 +9,19 @@ from typing import Any
 import yaml
 
 from agentllm import agents
-
-AGENT_PREFIX = "agno/"
+from agentllm.provider.types import MODEL_PREFIX, model_name
 
 
 def agent_model_entries() -> list[dict[str, Any]]:
     """One ``model_list`` entry per registered agent, derived from the registry."""
     return [
         {
-            "model_name": f"{AGENT_PREFIX}{spec.name}",
+            "model_name": model_name(spec.name),
             # An agent run stores its turn, so it is never retried behind the client's back.
             # OpenAI parameters an agent has no use for (reasoning_effort, which Anthropic-style
             # `thinking` becomes) are dropped, not refused: the agent decides how it reasons.
             "litellm_params": {
-                "model": f"{AGENT_PREFIX}{spec.name}",
+                "model": model_name(spec.name),
                 "num_retries": 0,
                 "drop_params": True,
             },
@@ -40,8 +39,8 @@ def runtime_config(base: dict[str, Any]) -> dict[str, Any]:
         for entry in config.get("model_list") or []
         if not (
             isinstance(entry, dict)
-            and str(entry.get("model_name", "")).startswith(AGENT_PREFIX)
-            and entry.get("model_name") != f"{AGENT_PREFIX}*"
+            and str(entry.get("model_name", "")).startswith(MODEL_PREFIX)
+            and entry.get("model_name") != model_name("*")
         )
     ]
     config["model_list"] = agent_model_entries() + model_list
