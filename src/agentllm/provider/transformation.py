@@ -27,7 +27,7 @@ from litellm.types.utils import (
     Usage,
 )
 
-from agentllm.provider.errors import PROVIDER, RequestError, error_for, no_final_output
+from agentllm.provider.errors import PROVIDER, RequestError, no_final_output, run_failure
 from agentllm.provider.images import (
     DEFAULT_LIMITS,
     ImageError,
@@ -418,7 +418,7 @@ def run_item(event: Any, model: str, team: bool = False) -> Item | None:
     reply through the leader's delegation tool calls and its answer."""
     if isinstance(event, RunOutput | TeamRunOutput):
         if event.status == RunStatus.error:
-            raise error_for(None, str(event.content or "the agent run failed"), model)
+            raise run_failure(event, model)
         return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
     kind = getattr(event, "event", None)
     if team:
@@ -434,7 +434,7 @@ def run_item(event: Any, model: str, team: bool = False) -> Item | None:
     if kind in ("ToolCallStarted", "ToolCallCompleted"):
         return tool_call(event)
     if kind == "RunError":
-        raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
+        raise run_failure(event, model)
     if kind == "RunCancelled":
         raise litellm.APIConnectionError(
             message=f"agent {model!r} run was cancelled", llm_provider=PROVIDER, model=model

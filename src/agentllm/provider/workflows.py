@@ -19,7 +19,7 @@ from agno.workflow import Workflow
 from litellm.types.utils import Usage
 
 from agentllm.provider.conversation import StoredRun
-from agentllm.provider.errors import PROVIDER, error_for
+from agentllm.provider.errors import PROVIDER, run_failure
 from agentllm.provider.transformation import (
     Finished,
     Item,
@@ -92,8 +92,7 @@ class WorkflowReply:
                 yield event.content  # the last step streamed nothing (a function step)
             yield Finished(_last_finish_reason(run), workflow_usage(run))
         elif kind in ("WorkflowError", "StepError", "RunError"):
-            message = getattr(event, "error", None) or getattr(event, "content", None)
-            raise error_for(getattr(event, "error_type", None), str(message or ""), self.model)
+            raise run_failure(event, self.model)
         elif kind == "WorkflowCancelled":
             raise litellm.APIConnectionError(
                 message=f"workflow {self.model!r} run was cancelled",
