@@ -1,25 +1,21 @@
-"""A model vendor's HTTP error: what it said, carried through Agno intact, and what a client is
-told (the OpenAI status and what to do about it).
+"""A model vendor's HTTP error: what it said, carried through Agno as a value, and what a client
+is told (the OpenAI status and what to do about it).
 
-Agno reports a failed agent run as an event that keeps only the exception's message, so the
-vendor's HTTP status would be lost on the way to ``error_for``. Our model classes therefore raise
-errors whose message is an encoded ``UpstreamError`` (``encode``/``decode``). LiteLLM's own Gemini
-entries quote Gemini's error body inside their exception messages; ``gemini_error_in`` finds it.
+Agno reports a failed run as an event that keeps only ``str()`` of the model's exception, so our
+model classes leave the ``UpstreamError`` in ``CARRIED`` and raise an exception whose message
+ends with the token it is kept under; ``run_failure`` (provider/errors.py) looks the token up.
+See docs/gemini.md.
 """
 
 from __future__ import annotations
 
-import ast
-import io
-import json
 import math
-import re
-import tokenize
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
-MARKER = "upstream error: "
 GEMINI = "Gemini"
 GEMINI_KEY = "GEMINI_API_KEY"
 # Reasons (google.rpc.ErrorInfo) that say the key is what is wrong, whatever the status.
@@ -37,19 +33,9 @@ class UpstreamError:
     reason: str = ""  # the vendor's error code: RESOURCE_EXHAUSTED, API_KEY_INVALID, ...
     retry_after: int | None = None  # whole seconds the vendor asks to wait
 
-    def encode(self) -> str:
-        """This error as an exception message ``decode`` reads back."""
-        return MARKER + json.dumps(asdict(self))
-
-    @classmethod
-    def decode(cls, text: str) -> UpstreamError | None:
-        """The error ``encode`` wrote into ``text``, if it is one."""
-        if not text.startswith(MARKER):
-            return None
-        try:
-            return cls(**json.loads(text[len(MARKER) :]))
-        except (ValueError, TypeError):
-            return None
+    def __str__(self) -> str:
+        reason = f" {self.reason}" if self.reason else ""
+        return f"{self.provider} answered {self.status}{reason}: {self.message.strip()}"
 
 
 def _seconds(delay: Any) -> int | None:
@@ -83,32 +69,37 @@ def from_gemini_body(body: Any, status: int | None = None) -> UpstreamError | No
     )
 
 
-def _texts(text: str) -> Iterator[str]:
-    """``text``, then any ``b'...'`` literal in it decoded (how LiteLLM quotes a raw body)."""
-    yield text
-    for match in re.finditer(r"b['\"]\{", text):
-        try:
-            token = next(tokenize.generate_tokens(io.StringIO(text[match.start() :]).readline))
-            value = ast.literal_eval(token.string)
-        except (tokenize.TokenError, SyntaxError, ValueError, StopIteration):
-            continue
-        if isinstance(value, bytes):
-            yield value.decode(errors="replace")
+TOKEN_LENGTH = len("[upstream-error 0123456789abcdef]")
 
 
-def gemini_error_in(text: str) -> UpstreamError | None:
-    """The first Gemini error body quoted in ``text``."""
-    decoder = json.JSONDecoder()
-    for candidate in _texts(text):
-        for match in re.finditer(r'\{\s*"error"', candidate):
-            try:
-                body, _ = decoder.raw_decode(candidate, match.start())
-            except ValueError:
-                continue
-            found = from_gemini_body(body)
-            if found is not None:
-                return found
-    return None
+class Carried:
+    """Upstream errors on their way through Agno, each kept under a unique token that ends the
+    message of the exception raised for it (Agno's error events keep that message exactly, or
+    end with it when a workflow step wraps it). The newest ``limit`` are kept: one whose run
+    never reports it (a retried attempt, a team member's failure the leader handled) is dropped
+    in time."""
+
+    def __init__(self, limit: int = 1024) -> None:
+        self.limit = limit
+        self._errors: OrderedDict[str, UpstreamError] = OrderedDict()
+        self._lock = threading.Lock()  # models also fail in Agno's threads (sync runs, steps)
+
+    def message(self, error: UpstreamError) -> str:
+        """Keep ``error``; the message for the exception raised for it."""
+        token = f"[upstream-error {secrets.token_hex(8)}]"
+        with self._lock:
+            self._errors[token] = error
+            while len(self._errors) > self.limit:
+                self._errors.popitem(last=False)
+        return f"{error} {token}"
+
+    def find(self, message: str) -> UpstreamError | None:
+        """The error kept under the token ``message`` ends with, if any."""
+        with self._lock:
+            return self._errors.get(message[-TOKEN_LENGTH:])
+
+
+CARRIED = Carried()
 
 
 @dataclass(frozen=True)
@@ -122,8 +113,7 @@ class ClientReply:
 
 def for_client(error: UpstreamError) -> ClientReply:
     """The status a client of an OpenAI API expects for ``error``, and what it should do."""
-    reason = f" {error.reason}" if error.reason else ""
-    said = f"{error.provider} answered {error.status}{reason}: {error.message.strip()}"
+    said = str(error)
     key = error.key_variable
     if error.status == 401 or error.reason in KEY_REASONS:
         return ClientReply(401, f"{said} — check {key} and restart the proxy")

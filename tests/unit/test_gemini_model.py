@@ -6,8 +6,11 @@ from unittest.mock import ANY
 
 import pytest
 from agno.agent import Agent
+from agno.team import Team
+from agno.workflow import Step, Workflow
 
 from agentllm.models import build_model
+from agentllm.provider.errors import run_failure
 from agentllm.provider.events import run_item
 from agentllm.provider.types import Finished
 from tests.support import fake_gemini as gemini
@@ -127,3 +130,31 @@ async def test_a_dropped_stream_is_a_failed_run(agent, fake):
     fake.script(gemini.dropped("Release ", "2.0"))
     events = [e async for e in agent.arun("hi", stream=True, yield_run_output=True)]
     assert "retry the message" in str(failure(events))
+
+
+RETRIED = 5  # every attempt Agno makes fails alike (a workflow step retries)
+
+
+def answered_from_the_carried_error(events, kinds) -> None:
+    """Each error event of ``kinds`` maps to the rate limit Gemini sent, Retry-After included."""
+    errors = [e for e in events if getattr(e, "event", None) in kinds]
+    assert errors
+    for event in errors:
+        error = run_failure(event, MODEL)
+        assert error.status_code == 429
+        assert error.headers == {"retry-after": "37"}
+
+
+async def test_a_team_leaders_gemini_error_reaches_the_provider_with_its_retry_delay(agent, fake):
+    team = Team(members=[Agent(name="helper", model=agent.model)], model=agent.model)
+    fake.script(gemini.error("rate_limited", times=RETRIED))
+    events = [e async for e in team.arun("hi", stream=True, stream_events=True)]
+    answered_from_the_carried_error(events, ("TeamRunError",))
+
+
+async def test_a_workflow_steps_gemini_error_reaches_the_provider_with_its_retry_delay(agent, fake):
+    workflow = Workflow(steps=[Step(name="draft", agent=agent)])
+    fake.script(gemini.error("rate_limited", times=RETRIED))
+    events = [e async for e in workflow.arun("hi", stream=True, stream_events=True)]
+    # the step's agent's event, once per attempt (the workflow then completes, step skipped)
+    answered_from_the_carried_error(events, ("RunError",))

@@ -5,11 +5,9 @@ from __future__ import annotations
 from base64 import b64encode
 from hashlib import sha256
 
-import litellm
 import pytest
 from agno.metrics import RunMetrics
 
-from agentllm.provider.errors import error_for
 from agentllm.provider.events import finish_reason, usage_from_metrics
 from agentllm.provider.reply import final_chunk, text_chunk
 from agentllm.provider.request import (
@@ -318,33 +316,3 @@ def test_chunks_carry_text_then_finish_reason_and_usage():
     assert last["is_finished"] is True
     assert last["finish_reason"] == "length"
     assert last["usage"] == {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3}
-
-
-@pytest.mark.parametrize(
-    ("error_type", "message", "exception", "status"),
-    [
-        ("model_authentication_error", "GOOGLE_API_KEY not set", litellm.AuthenticationError, 401),
-        (
-            "model_provider_error",
-            "API key not valid. Please pass a valid API key.",
-            litellm.AuthenticationError,
-            401,
-        ),
-        ("model_provider_error", "429 RESOURCE_EXHAUSTED", litellm.RateLimitError, 429),
-        ("model_provider_error", "Rate limit reached", litellm.RateLimitError, 429),
-        ("TimeoutError", "", litellm.Timeout, 504),
-        ("ReadTimeout", "read timed out", litellm.Timeout, 504),
-        (
-            "model_provider_error",
-            "context window exceeded",
-            litellm.ContextWindowExceededError,
-            400,
-        ),
-        ("model_provider_error", "500 INTERNAL", litellm.BadGatewayError, 502),
-        (None, "something broke", litellm.BadGatewayError, 502),
-    ],
-)
-def test_run_failures_map_to_litellm_exceptions(error_type, message, exception, status):
-    error = error_for(error_type, message, "agno/x")
-    assert isinstance(error, exception)
-    assert error.status_code == status

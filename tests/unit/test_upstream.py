@@ -1,4 +1,5 @@
-"""A model vendor's HTTP error: read, carried through Agno intact, and explained to the client."""
+"""A model vendor's HTTP error: read, carried through Agno as a value, and explained to the
+client."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ import copy
 import json
 from pathlib import Path
 
+import httpx
 import litellm
 import pytest
+from agno.run.agent import RunErrorEvent, RunOutput
+from agno.run.base import RunStatus
+from agno.run.team import RunErrorEvent as TeamRunErrorEvent
+from agno.run.workflow import StepErrorEvent, WorkflowErrorEvent
+from litellm.llms.vertex_ai.common_utils import VertexAIError
 
-from agentllm.provider.errors import error_for
+from agentllm.provider.errors import run_failure
 from agentllm.proxy.hooks import gemini_errors
-from agentllm.upstream import UpstreamError, for_client, from_gemini_body, gemini_error_in
+from agentllm.upstream import CARRIED, Carried, UpstreamError, for_client, from_gemini_body
 from tests.support.fake_gemini import ERRORS
 
 
@@ -41,30 +48,36 @@ def test_retry_delay_rounds_up_to_whole_seconds(delay):
     assert error is not None and error.retry_after == 37
 
 
-@pytest.mark.parametrize("text", ["", "no json here", '{"error": "Unauthorized"}', "[1, 2]"])
-def test_text_without_a_gemini_error_body_gives_none(text):
-    assert gemini_error_in(text) is None
+RATE_LIMITED = UpstreamError("Gemini", "GEMINI_API_KEY", 429, "slow down", "RESOURCE_EXHAUSTED", 7)
 
 
-@pytest.mark.parametrize(
-    "quote",
-    [
-        lambda raw: f"GeminiException - {raw}",
-        lambda raw: f"Error code: 400 - {raw.encode()!r}",  # LiteLLM's streaming errors
-    ],
-)
-def test_gemini_body_is_found_where_litellm_quotes_it(quote):
-    raw = body("bad_request")
-    raw["error"]["message"] = "Invalid JSON payload. Unknown name \"foo\" at 'generation_config'."
-    error = gemini_error_in(quote(json.dumps(raw)))
-    assert error is not None
-    assert error.message == raw["error"]["message"]
+def test_a_carried_error_is_found_by_the_token_its_message_ends_with():
+    carried = Carried()
+    message = carried.message(RATE_LIMITED)
+    assert message.startswith("Gemini answered 429 RESOURCE_EXHAUSTED: slow down [upstream-error ")
+    assert carried.find(message) is RATE_LIMITED
+    # as a workflow step reports its agent's failure
+    assert carried.find(f"Step 'draft' executor (agent) failed: {message}") is RATE_LIMITED
 
 
-def test_upstream_error_survives_a_round_trip_through_text():
-    error = UpstreamError("Gemini", "GEMINI_API_KEY", 429, "slow down", "RESOURCE_EXHAUSTED", 7)
-    assert UpstreamError.decode(error.encode()) == error
-    assert UpstreamError.decode("Response payload is not completed") is None
+def test_the_words_alone_are_not_a_carried_error():
+    carried = Carried()
+    message = carried.message(RATE_LIMITED)
+    assert carried.find(message.rsplit(" [", 1)[0]) is None
+    assert carried.find(Carried().message(RATE_LIMITED)) is None  # kept elsewhere
+    assert carried.find("") is None
+
+
+def test_each_raise_gets_its_own_token():
+    carried = Carried()
+    assert carried.message(RATE_LIMITED) != carried.message(RATE_LIMITED)
+
+
+def test_only_the_newest_carried_errors_are_kept():
+    carried = Carried(limit=2)
+    first, second, third = (carried.message(RATE_LIMITED) for _ in range(3))
+    assert carried.find(first) is None
+    assert carried.find(second) is carried.find(third) is RATE_LIMITED
 
 
 @pytest.mark.parametrize(
@@ -97,6 +110,20 @@ def test_other_statuses(status, expected):
     assert reply.status == expected
 
 
+def failed_runs(message: str) -> list:
+    """Each way Agno reports a failed run whose model raised an exception saying ``message``."""
+    output = RunOutput(status=RunStatus.error, content="partial answer")
+    output.events = [RunErrorEvent(content=message, error_type="model_provider_error")]
+    return [
+        RunErrorEvent(content=message, error_type="model_provider_error"),
+        TeamRunErrorEvent(content=message, error_type="model_provider_error"),
+        StepErrorEvent(error=f"Step 'draft' executor (agent) failed: {message}"),
+        WorkflowErrorEvent(error=f"Step 'draft' executor (agent) failed: {message}"),
+        RunOutput(status=RunStatus.error, content=message),
+        output,
+    ]
+
+
 @pytest.mark.parametrize(
     ("kind", "exception", "status"),
     [
@@ -108,15 +135,55 @@ def test_other_statuses(status, expected):
         ("overloaded", litellm.ServiceUnavailableError, 503),
     ],
 )
-def test_error_for_an_agent_run_that_carries_an_upstream_error(kind, exception, status):
+def test_a_failed_run_that_carries_an_upstream_error_is_answered_from_it(kind, exception, status):
     upstream = from_gemini_body(body(kind))
     assert upstream is not None
-    error = error_for("model_provider_error", upstream.encode(), "agno/x")
+    for failed in failed_runs(CARRIED.message(upstream)):
+        error = run_failure(failed, "agno/x")
+        assert isinstance(error, exception)
+        assert error.status_code == status
+        assert "agent 'agno/x'" in str(error) and upstream.message.strip() in str(error)
+        if status == 429:
+            assert error.headers == {"retry-after": "37"}
+
+
+def test_without_its_token_the_same_words_lose_the_retry_delay():
+    message = CARRIED.message(RATE_LIMITED).rsplit(" [", 1)[0]
+    error = run_failure(RunErrorEvent(content=message, error_type="model_provider_error"), "x")
+    assert isinstance(error, litellm.RateLimitError)  # from the hints: the last resort
+    assert not error.headers
+
+
+@pytest.mark.parametrize(
+    ("error_type", "message", "exception", "status"),
+    [
+        ("model_authentication_error", "GOOGLE_API_KEY not set", litellm.AuthenticationError, 401),
+        (
+            "model_provider_error",
+            "API key not valid. Please pass a valid API key.",
+            litellm.AuthenticationError,
+            401,
+        ),
+        ("model_provider_error", "429 RESOURCE_EXHAUSTED", litellm.RateLimitError, 429),
+        ("model_provider_error", "Rate limit reached", litellm.RateLimitError, 429),
+        ("TimeoutError", "", litellm.Timeout, 504),
+        ("ReadTimeout", "read timed out", litellm.Timeout, 504),
+        (
+            "model_provider_error",
+            "context window exceeded",
+            litellm.ContextWindowExceededError,
+            400,
+        ),
+        ("model_provider_error", "500 INTERNAL", litellm.BadGatewayError, 502),
+        (None, "something broke", litellm.BadGatewayError, 502),
+    ],
+)
+def test_failures_no_model_of_ours_carried_map_by_type_then_by_hints(
+    error_type, message, exception, status
+):
+    error = run_failure(RunErrorEvent(content=message, error_type=error_type), "agno/x")
     assert isinstance(error, exception)
     assert error.status_code == status
-    assert "agent 'agno/x'" in str(error) and upstream.message.strip() in str(error)
-    if status == 429:
-        assert error.headers == {"retry-after": "37"}
 
 
 @pytest.fixture
@@ -124,38 +191,54 @@ def proxy_config(monkeypatch):
     monkeypatch.setenv("CONFIG_FILE_PATH", str(Path(__file__).parents[2] / "proxy_config.yaml"))
 
 
-@pytest.mark.parametrize(
-    "exception",
-    [
-        # as LiteLLM raises them: mapped (not streaming), raw with the body as bytes (streaming)
-        lambda raw: litellm.InternalServerError(
-            message=f"GeminiException - {raw}", llm_provider="gemini", model="gemini-2.5-flash"
-        ),
-        lambda raw: RuntimeError(repr(raw.encode())),
-    ],
-)
+def litellm_gemini_error(raw: dict, stream: bool) -> Exception:
+    """The exception LiteLLM 1.108 hands the hook for Gemini's error ``raw``, raised as it raises
+    it: a ``VertexAIError`` while handling httpx's error (streaming), mapped to a LiteLLM class
+    while handling that (not streaming). Their messages here do not quote the body."""
+    request = httpx.Request("POST", "https://generativelanguage.googleapis.com/v1beta/x")
+    response = httpx.Response(raw["error"]["code"], json=raw, request=request)
+    try:
+        try:
+            try:
+                response.raise_for_status()
+            except httpx.HTTPStatusError:
+                raise VertexAIError(status_code=response.status_code, message="elided")  # noqa: B904
+        except VertexAIError:
+            if stream:
+                raise
+            raise litellm.InternalServerError(  # noqa: B904
+                message="elided", llm_provider="gemini", model="gemini-2.5-flash"
+            )
+    except Exception as error:
+        return error
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize(("kind", "status"), [("overloaded", 503), ("rate_limited", 429)])
 async def test_litellms_gemini_entries_answer_with_geminis_status_and_advice(
-    proxy_config, exception
+    proxy_config, stream, kind, status
 ):
-    raw = json.dumps(body("overloaded"))
     found = await gemini_errors.async_post_call_failure_hook(
-        {"model": "gemini-2.5-flash"}, exception(raw), None
+        {"model": "gemini-2.5-flash"}, litellm_gemini_error(body(kind), stream), None
     )
-    assert found is not None and found.status_code == 503
-    assert "retry in a moment" in found.detail
+    assert found is not None and found.status_code == status
+    assert ERRORS[kind][1]["message"].strip() in found.detail
+    assert found.headers == ({"retry-after": "37"} if status == 429 else None)
 
 
 async def test_the_hook_leaves_agents_and_other_errors_alone(proxy_config):
-    raw = json.dumps(body("overloaded"))
+    raw = body("overloaded")
     assert (
         await gemini_errors.async_post_call_failure_hook(
-            {"model": "agno/release-manager"}, RuntimeError(raw), None
+            {"model": "agno/release-manager"}, litellm_gemini_error(raw, True), None
         )
         is None
     )
-    assert (
-        await gemini_errors.async_post_call_failure_hook(
-            {"model": "gemini-2.5-flash"}, RuntimeError("connection reset"), None
+    for other in (RuntimeError("connection reset"), RuntimeError(json.dumps(raw))):
+        assert (
+            await gemini_errors.async_post_call_failure_hook(
+                {"model": "gemini-2.5-flash"}, other, None
+            )
+            is None
         )
-        is None
-    )

@@ -253,9 +253,9 @@ PROBE = "Reply with the single word: ok"
 def _model_failure(spec: str, exc: BaseException) -> Outcome:
     """What a failed one-token call means, with what to do (the vendor's words kept)."""
     from agentllm.logs import redact
-    from agentllm.upstream import UpstreamError, for_client
+    from agentllm.upstream import CARRIED, for_client
 
-    upstream = UpstreamError.decode(str(exc))
+    upstream = CARRIED.find(str(exc))
     if upstream is not None:
         reply = for_client(upstream)
         said, _, advice = reply.message.partition(" — ")

@@ -4,9 +4,10 @@
   (``MAX_TOKENS``, ``SAFETY``, ...) or, for a blocked prompt, its ``blockReason``;
 - the whole completion: thoughts count as completion tokens, as OpenAI counts reasoning, and the
   total is Gemini's ``totalTokenCount``; a blocked prompt still reports its prompt tokens;
-- Gemini's error: its HTTP status, reason and message, encoded as an ``UpstreamError`` so that
-  they survive Agno's error event (Agno's own message is the error body when google-genai uses
-  httpx, and ``<bound method ClientResponse.text ...>`` when it uses aiohttp, as async runs do).
+- Gemini's error: its HTTP status, reason and message, carried past Agno's error event as an
+  ``UpstreamError`` (``upstream.CARRIED``); Agno's own message is the error body when
+  google-genai uses httpx, and ``<bound method ClientResponse.text ...>`` when it uses aiohttp,
+  as async runs do.
 
 Selected by ``build_model`` for ``google:`` models; see docs/gemini.md.
 """

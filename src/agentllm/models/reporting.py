@@ -1,8 +1,10 @@
 """What our subclasses of Agno's model classes share: vendor HTTP errors that survive Agno.
 
 Agno turns a failed run into an event that keeps only the exception's message, so the vendor's
-HTTP status would be lost before ``error_for`` sees it. A subclass names the ``UpstreamError`` in
-the vendor's exception; this mixin re-raises Agno's ``ModelProviderError`` with it encoded.
+HTTP status would be lost before ``run_failure`` sees it. A subclass names the ``UpstreamError``
+in the vendor's exception; this mixin keeps it in ``CARRIED`` and re-raises Agno's
+``ModelProviderError`` with a message that ends with its token (Agno's retry wrapper rebuilds a
+429 as ``ModelRateLimitError`` from the message alone, so an attribute would not survive).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from agno.exceptions import ModelProviderError
 from agno.models.response import ModelResponse
 
-from agentllm.upstream import UpstreamError
+from agentllm.upstream import CARRIED, UpstreamError
 
 
 class ReportsUpstreamErrors:
@@ -28,7 +30,7 @@ class ReportsUpstreamErrors:
         if upstream is None:
             return error
         return ModelProviderError(
-            upstream.encode(),
+            CARRIED.message(upstream),
             status_code=upstream.status,
             model_name=error.model_name,
             model_id=error.model_id,

@@ -1,19 +1,24 @@
 """What goes wrong, and how the client hears of it: each failure a request can meet as the
 LiteLLM exception the proxy answers with the right HTTP status (400 bad request, 404 unknown
 agent, 429 busy or rate-limited, 502/503/504 upstream and store), with a message that says what
-to do. ``error_for`` maps an Agno run failure; the rest are one constructor per situation.
+to do. ``run_failure`` maps an Agno run failure; the rest are one constructor per situation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 import litellm
+from agno.run.agent import RunEvent
+from agno.run.team import TeamRunEvent
 
 from agentllm.provider.types import PROVIDER, RequestError, model_name
-from agentllm.upstream import ClientReply, UpstreamError, for_client
+from agentllm.upstream import CARRIED, ClientReply, for_client
 
+# Last resort, for failures no model of ours carried (Agno's own, or an Agno model class that is
+# not ours): their events keep only Agno's type slug, the same for a 429 and a 500, and the text.
 _RATE_LIMIT_HINTS = (
     "429",
     "rate limit",
@@ -44,19 +49,38 @@ class AgentTimeout(litellm.Timeout):
         self.status_code = 504
 
 
-def error_for(error_type: str | None, message: str, model: str) -> Exception:
-    """The LiteLLM exception for a failed agent run, from Agno's error type and message.
+_ERROR_EVENTS = (RunEvent.run_error.value, TeamRunEvent.run_error.value)
 
-    Agno reports a failed run as an error event carrying the exception's ``type`` slug (or class
-    name) and message, not the exception, so the status is recovered from both: exactly when the
-    message is an upstream error our model classes encoded, from hints otherwise.
+
+def _error_message(failure: Any) -> str:
+    """What Agno kept of the exception behind ``failure``: ``str()`` of it."""
+    # A run output whose status is error keeps its error event; its content may be partial text.
+    for event in reversed(getattr(failure, "events", None) or []):
+        if getattr(event, "event", None) in _ERROR_EVENTS:
+            return str(event.content or "")
+    # Workflow and step error events name it ``error``; agent and team ones, ``content``.
+    return str(getattr(failure, "error", None) or getattr(failure, "content", None) or "")
+
+
+def run_failure(event: Any, model: str) -> Exception:
+    """The LiteLLM exception for a failed run: Agno's error event (agent, team, workflow, step)
+    or a run output whose status is error.
+
+    An upstream HTTP error one of our models raised is found in ``CARRIED`` by the token its
+    message ends with, and answered from its attributes; anything else from Agno's error type,
+    with hints in the text as the last resort.
     """
-    upstream = UpstreamError.decode(message)
+    message = _error_message(event)
+    upstream = CARRIED.find(message)
     if upstream is not None:
         return client_error(for_client(upstream), model)
+    return _not_carried(getattr(event, "error_type", None), message, model)
+
+
+def _not_carried(error_type: str | None, message: str, model: str) -> Exception:
     kind = (error_type or "").lower()
     text = message.lower()
-    detail = f"agent {model!r} failed: {message}"
+    detail = f"agent {model!r} failed: {message or 'the run failed'}"
     if kind == "model_authentication_error" or any(h in text for h in _AUTH_HINTS):
         return litellm.AuthenticationError(message=detail, llm_provider=PROVIDER, model=model)
     if "ratelimit" in kind or "rate_limit" in kind or any(h in text for h in _RATE_LIMIT_HINTS):

@@ -15,7 +15,7 @@ from agno.run.base import RunStatus
 from agno.run.team import TeamRunEvent, TeamRunOutput
 from litellm.litellm_core_utils.core_helpers import map_finish_reason
 
-from agentllm.provider.errors import error_for
+from agentllm.provider.errors import run_failure
 from agentllm.provider.types import PROVIDER, Finished, Item, Thought, ToolCall, Usage
 
 
@@ -114,7 +114,7 @@ def run_item(event: Any, model: str, names: Vocabulary = AGENT_EVENTS) -> Item |
     enough)."""
     if isinstance(event, RunOutput | TeamRunOutput):
         if event.status == RunStatus.error:
-            raise error_for(None, str(event.content or "the agent run failed"), model)
+            raise run_failure(event, model)
         return Finished(finish_reason(event.model_provider_data), usage_from_metrics(event.metrics))
     kind = getattr(event, "event", None)
     if kind == names.content:
@@ -122,7 +122,7 @@ def run_item(event: Any, model: str, names: Vocabulary = AGENT_EVENTS) -> Item |
     if kind in (names.tool_started, names.tool_completed):
         return tool_call(event)
     if kind == names.error:
-        raise error_for(getattr(event, "error_type", None), str(event.content or ""), model)
+        raise run_failure(event, model)
     if kind == names.cancelled:
         raise cancelled(model)
     return None

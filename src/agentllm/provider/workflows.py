@@ -19,7 +19,7 @@ from agno.run.workflow import WorkflowCompletedEvent, WorkflowRunEvent, Workflow
 from agno.workflow import Workflow
 
 from agentllm.provider.conversation import StoredRun
-from agentllm.provider.errors import error_for
+from agentllm.provider.errors import run_failure
 from agentllm.provider.events import TOOL_EVENTS, finish_reason, tool_call, usage_from_metrics
 from agentllm.provider.types import PROVIDER, Finished, Item, Thought, Turn, Usage
 
@@ -84,8 +84,7 @@ class WorkflowReply:
                 yield event.content  # the last step streamed nothing (a function step)
             yield Finished(_last_finish_reason(run), workflow_usage(run))
         elif kind in _ERRORS:
-            message = getattr(event, "error", None) or getattr(event, "content", None)
-            raise error_for(getattr(event, "error_type", None), str(message or ""), self.model)
+            raise run_failure(event, self.model)
         elif kind == WorkflowRunEvent.workflow_cancelled:
             raise litellm.APIConnectionError(
                 message=f"workflow {self.model!r} run was cancelled",

@@ -8,12 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import ProxyException
 
-from agentllm.upstream import for_client, gemini_error_in
+from agentllm.upstream import UpstreamError, for_client, from_gemini_body
 
 ENV_PREFIX = "os.environ/"
 
@@ -54,6 +55,27 @@ class MissingKeyCheck(CustomLogger):
 missing_key_check = MissingKeyCheck()
 
 
+def gemini_error_behind(exception: BaseException) -> UpstreamError | None:
+    """Gemini's error body in the HTTP response behind LiteLLM's ``exception``.
+
+    LiteLLM 1.108 raises its Gemini errors while handling httpx's ``HTTPStatusError`` (whose
+    response it has read), so that error is on the chain of causes and contexts, its response's
+    body Gemini's own JSON; LiteLLM's exceptions carry the body only inside their message.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exception
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, httpx.HTTPStatusError):
+            try:
+                body = cause.response.json()
+            except (ValueError, httpx.ResponseNotRead):
+                return None
+            return from_gemini_body(body, cause.response.status_code)
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 class GeminiErrors(CustomLogger):
     """LiteLLM's own Gemini entries answer Gemini's errors as the agents do: with the status an
     OpenAI client expects (stock LiteLLM: 500 for Gemini's 500, 400 for a bad key when streaming,
@@ -72,7 +94,7 @@ class GeminiErrors(CustomLogger):
             return None
         # Only entries with a key of their own (the agents have none): name it in the advice.
         variable = key_variables(config_path).get(model)
-        upstream = gemini_error_in(str(original_exception)) if variable else None
+        upstream = gemini_error_behind(original_exception) if variable else None
         if variable is None or upstream is None:
             return None
         reply = for_client(replace(upstream, key_variable=variable))
