@@ -292,24 +292,28 @@ def test_agnos_vendor_models_parse_every_response_with_the_methods_we_wrap(where
         )
 
 
-def test_event_names_are_agnos_and_team_events_map_to_them():
-    from agno.run.agent import RunContentEvent, ToolCallCompletedEvent
-    from agno.run.team import RunContentEvent as TeamRunContentEvent
-    from agno.run.team import ToolCallStartedEvent as TeamToolCallStartedEvent
-    from agno.run.workflow import StepStartedEvent, WorkflowErrorEvent
+def test_the_event_classes_we_match_carry_agnos_enum_values():
+    from agno.run import agent, team, workflow
 
-    from agentllm.compat import agno
+    from agentllm.provider.events import AGENT_EVENTS, TEAM_EVENTS
 
-    assert agno.event_kind(RunContentEvent()) == agno.RUN_CONTENT == "RunContent"
-    assert agno.event_kind(ToolCallCompletedEvent()) == agno.TOOL_CALL_COMPLETED
-    assert agno.event_kind(TeamRunContentEvent(), team=True) == agno.RUN_CONTENT, (
-        "compat: Agno TeamRunEvent names no longer match RunEvent's"
-    )
-    assert agno.event_kind(TeamToolCallStartedEvent(), team=True) == agno.TOOL_CALL_STARTED
-    assert agno.event_kind(RunContentEvent(), team=True) is None  # a member's, not the team's
-    assert agno.event_kind(StepStartedEvent()) == agno.STEP_STARTED
-    assert agno.event_kind(WorkflowErrorEvent()) == agno.WORKFLOW_ERROR
-    assert agno.event_kind(object()) is None
+    for events, module in ((AGENT_EVENTS, agent), (TEAM_EVENTS, team)):
+        for cls, name in [
+            (module.RunContentEvent, events.content),
+            (module.ToolCallStartedEvent, events.tool_started),
+            (module.ToolCallCompletedEvent, events.tool_completed),
+            (module.RunErrorEvent, events.error),
+            (module.RunCancelledEvent, events.cancelled),
+        ]:
+            assert cls().event == name, f"compat: Agno {module.__name__}.{cls.__name__}.event"
+    for cls, member in [
+        (workflow.StepStartedEvent, workflow.WorkflowRunEvent.step_started),
+        (workflow.StepCompletedEvent, workflow.WorkflowRunEvent.step_completed),
+        (workflow.StepErrorEvent, workflow.WorkflowRunEvent.step_error),
+        (workflow.WorkflowErrorEvent, workflow.WorkflowRunEvent.workflow_error),
+        (workflow.WorkflowCancelledEvent, workflow.WorkflowRunEvent.workflow_cancelled),
+    ]:
+        assert cls().event == member, f"compat: Agno agno.run.workflow.{cls.__name__}.event"
 
 
 # --- uvicorn -----------------------------------------------------------------------------------

@@ -15,14 +15,14 @@ litellm.request_body                provider/identity.py             test_compat
 litellm.end_user_id, key_user_id    provider/identity.py             test_compat (API key users)
 litellm.register_custom_provider    cli/streams.py                   test_compat (custom provider)
 litellm.set_parsed_body             proxy/guard.py (to use it)       test_compat (parsed body)
-litellm.STREAM_CHUNK_PASSTHROUGH    provider/transformation.py       test_compat (stream chunks)
-agno.instructions_of                provider/agent_cache.py          test_compat (instructions)
+litellm.STREAM_CHUNK_PASSTHROUGH    provider/reply.py                test_compat (stream chunks)
+agno.instructions_of                provider/kinds.py                test_compat (instructions)
 agno.MODEL_OVERRIDES                models/{gemini,openai,local,     test_compat (model overrides)
                                     offline}.py, models/reporting
-agno.event_kind and event names     provider/transformation.py,      test_compat (event names)
+Agno's event enums (public)         provider/events.py,              test_compat (event classes)
                                     provider/workflows.py
 uvicorn.JSON400H11Protocol          proxy/http.py                    test_compat (400 response)
-openwebui.background_task           provider/transformation.py       test_compat (task signal)
+openwebui.background_task           provider/handler.py              test_compat (task signal)
 
 Left where they are, with their own contract tests:
 - LiteLLM's auth imports ``litellm.integrations.otel.logger`` on every request:

@@ -1,52 +1,14 @@
-"""Agno (3.1.x): run event names, callable instructions, and the private model methods our model
-classes override."""
+"""Agno (3.1.x): callable instructions, and the private model methods our model classes override.
+
+Agno's run events are matched by its public enums (``RunEvent``, ``TeamRunEvent``,
+``WorkflowRunEvent``) in provider/events.py and provider/workflows.py; the contract test checks
+that each event class we match carries its enum value."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from agno.run.agent import RunEvent
-from agno.run.team import TeamRunEvent
-from agno.run.workflow import WorkflowRunEvent
 from agno.utils.agent import execute_instructions
-
-# The event kinds the reply translation matches (``event.event`` of an agent's stream item), as
-# Agno's own enums spell them (agno/run/agent.py, agno/run/workflow.py). A team's events are
-# named differently (``TeamRunContent``); ``event_kind`` maps them to these.
-RUN_CONTENT = RunEvent.run_content.value
-RUN_ERROR = RunEvent.run_error.value
-RUN_CANCELLED = RunEvent.run_cancelled.value
-TOOL_CALL_STARTED = RunEvent.tool_call_started.value
-TOOL_CALL_COMPLETED = RunEvent.tool_call_completed.value
-TOOL_CALL_ERROR = RunEvent.tool_call_error.value
-WORKFLOW_ERROR = WorkflowRunEvent.workflow_error.value
-WORKFLOW_CANCELLED = WorkflowRunEvent.workflow_cancelled.value
-STEP_STARTED = WorkflowRunEvent.step_started.value
-STEP_COMPLETED = WorkflowRunEvent.step_completed.value
-STEP_ERROR = WorkflowRunEvent.step_error.value
-
-# A team's own event names -> the agent's name for the same event (by enum member name), for the
-# members both enums have and spell differently (``CustomEvent`` is the same in both: left out,
-# as it cannot tell a team's event from a member's).
-_TEAM_TO_AGENT = {
-    team.value: RunEvent[team.name].value
-    for team in TeamRunEvent
-    if team.name in RunEvent.__members__ and team.value != RunEvent[team.name].value
-}
-
-
-def event_kind(event: Any, team: bool = False) -> str | None:
-    """The kind of an Agno stream item in the agent's vocabulary (``RunEvent`` values, or
-    ``WorkflowRunEvent`` values for a workflow's own events), ``None`` when it has none.
-
-    For a ``team``, only the team's own events have a kind (``TeamRunContent`` ->
-    ``RunContent``); its members' events, which Agno streams too, have none. Relies on:
-    ``TeamRunEvent`` (agno/run/team.py) naming its members as ``RunEvent`` does.
-    """
-    kind = getattr(event, "event", None)
-    if not isinstance(kind, str):
-        return None
-    return _TEAM_TO_AGENT.get(kind) if team else kind
 
 
 def instructions_of(base: Any, agent: Any, run_context: Any = None) -> str | list[str] | None:
