@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import agno.tools
+import agno.tools.jira
 import pytest
 
 from agentllm.agents import release_manager
-from agentllm.tools import services
+from agentllm.config import settings
+from agentllm.tools import jira_reader, services
 from agentllm.tools.release_tools import ReleaseTools
 from tests.support.fake_jira import issue, running_fake_jira
 
@@ -83,7 +85,7 @@ def test_jira_settings_attach_agnos_jira_tools_which_read_a_real_issue(env, capl
         env.setenv("JIRA_TOKEN", "jira-secret")
         with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
             agent = release_manager.build()
-        [tools] = [t for t in agent.tools if type(t).__name__ == "JiraTools"]
+        [tools] = [t for t in agent.tools if isinstance(t, agno.tools.jira.JiraTools)]
         assert set(tools.functions) == {"get_issue", "search_issues"}
         found = json.loads(tools.functions["get_issue"].entrypoint("REL-7"))
     assert found["summary"] == "Release 1.3 blocker" and found["project"] == "REL"
@@ -98,6 +100,7 @@ def test_a_jira_server_that_cannot_be_reached_leaves_the_tools_out_and_says_so(e
     env.setenv("JIRA_SERVER_URL", f"http://127.0.0.1:{port}")
     env.setenv("JIRA_TOKEN", "jira-secret")
     with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
+        services.check_reachability(settings())  # as the server does at start-up
         agent = release_manager.build()
     assert "JiraTools" not in [type(t).__name__ for t in agent.tools]
     assert "Jira (JIRA_SERVER_URL is set, but the server did not answer" in instructions(agent)
@@ -107,6 +110,7 @@ def test_a_jira_server_that_cannot_be_reached_leaves_the_tools_out_and_says_so(e
 def test_a_malformed_jira_url_leaves_the_tools_out_and_the_agent_runs(env, caplog):
     env.setenv("JIRA_SERVER_URL", "https://jira.example.org:80a")  # a typo in the port
     with caplog.at_level(logging.WARNING, logger="agentllm.tools.services"):
+        services.check_reachability(settings())  # as the server does at start-up
         agent = release_manager.build()
     assert "JiraTools" not in [type(t).__name__ for t in agent.tools]
     assert "Jira (JIRA_SERVER_URL is set, but the server did not answer" in instructions(agent)
@@ -144,11 +148,9 @@ def test_only_reading_github_tools_are_attached_and_agno_still_has_them():
     assert "comment_on_issue" not in services.GITHUB_READ_TOOLS
 
 
-def test_only_reading_jira_tools_are_enabled_and_agno_still_has_those_switches():
-    init = methods(AGNO_TOOLS / "jira.py", "JiraTools")["__init__"]
-    switches = {a.arg for a in init.args.kwonlyargs + init.args.args if a.arg.startswith("enable")}
-    assert set(services.JIRA_SWITCHES) == switches
-    assert {k for k, on in services.JIRA_SWITCHES.items() if on} == {
-        "enable_get_issue",
-        "enable_search_issues",
-    }
+def test_only_reading_jira_tools_are_attached_and_agno_still_reads_its_client_as_self_jira():
+    # JiraReader gives Agno's own methods a client made on first use, through ``self.jira``.
+    available = methods(AGNO_TOOLS / "jira.py", "JiraTools")
+    assert set(jira_reader.READ_TOOLS) == {"get_issue", "search_issues"}
+    for name in jira_reader.READ_TOOLS:
+        assert "self.jira." in ast.unparse(available[name]), f"JiraTools.{name} changed"

@@ -245,6 +245,32 @@ def _postgres(parsed: URL) -> Outcome:
     return Outcome(True, f"PostgreSQL at {shown}: reachable and writable")
 
 
+# --- services -----------------------------------------------------------------------------------
+
+
+def jira(server_url: str | None) -> Outcome:
+    """A configured Jira answers the server's start-up check (any HTTP status counts)."""
+    if not server_url:
+        return Outcome(True, "not set")
+    from agentllm.config import hide_credentials
+    from agentllm.tools.services import JIRA_PROBE_SECONDS, check_jira
+
+    shown = hide_credentials(server_url)
+    logging.disable(logging.WARNING)  # the check logs for the server; the outcome says it here
+    try:
+        problem = check_jira(server_url)
+    finally:
+        logging.disable(logging.NOTSET)
+    if problem is None:
+        return Outcome(True, f"{shown} answered")
+    return Outcome(
+        False,
+        f"{shown} {problem.removeprefix('the server ')}",
+        f"correct JIRA_SERVER_URL, or let this machine reach it within {JIRA_PROBE_SECONDS:g} s; "
+        "until it answers when the server starts, the release manager runs without Jira",
+    )
+
+
 # --- model --------------------------------------------------------------------------------------
 
 PROBE = "Reply with the single word: ok"

@@ -58,9 +58,13 @@ def planned_checks(host: str | None, port: int | None, root: Path) -> list[Check
         failed = Outcome(False, str(exc), "correct that variable in .env or the environment")
         return [*found, ("configuration", lambda: failed)]
     where, number = host or config.host, port or config.port
+    services: list[Check] = []
+    if config.jira_server_url:  # what the server checks at start-up
+        services.append(("Jira", lambda: checks.jira(config.jira_server_url)))
     found += [
         ("port", lambda: checks.port(where, number, reveal(config.master_key))),
         *_key_checks(config),
+        *services,
         ("database", lambda: checks.database(config.db_url)),
         ("model", checks.model),
         ("Open WebUI", lambda: checks.open_webui(root)),
@@ -77,7 +81,7 @@ def doctor(
         Path, typer.Option(help="Checkout to look in for Open WebUI's .ui-venv")
     ] = Path("."),
 ) -> None:
-    """Check Python, the port, the keys, the database and the model; exit 1 if any check fails."""
+    """Check Python, the port, the keys, Jira, the database and the model; exit 1 if any fails."""
     console = Console(soft_wrap=True, highlight=False)
     failures = 0
     for name, check in planned_checks(host, port, root.resolve()):

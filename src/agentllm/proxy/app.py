@@ -36,8 +36,10 @@ def with_store_shutdown(app: Any) -> Any:
 def build_app() -> Any:
     """LiteLLM's proxy app (reads ``CONFIG_FILE_PATH`` at start-up), wrapped by the guard.
 
-    Uvicorn calls this once in each worker process (``agentllm serve --workers N``). Under
-    ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag probe wraps the app too.
+    Uvicorn calls this once in each worker process (``agentllm serve --workers N``), before it
+    serves: that is where Jira's reachability is checked (up to ``JIRA_PROBE_SECONDS``), so that
+    no request ever waits on it. Under ``make bench`` (``AGENTLLM_BENCH=1``) an event-loop lag
+    probe wraps the app too.
     """
     from litellm.proxy.proxy_server import app
 
@@ -45,11 +47,13 @@ def build_app() -> Any:
     from agentllm.config import settings
     from agentllm.proxy.guard import RequestGuard
     from agentllm.proxy.lag import with_lag_probe
+    from agentllm.tools.services import check_reachability
 
     config = settings()
     # OPENAI_API_KEY is the openai SDK's own variable, not a setting: redacted all the same.
     logs.install_redaction([*config.secret_values(), os.environ.get("OPENAI_API_KEY", "")])
     logs.configure(config.log_level)  # after LiteLLM's import
+    check_reachability(config)
 
     # The ~700k objects made by importing LiteLLM live as long as the process: frozen, full
     # garbage collections skip them (each took ~450 ms on 2 cores and stalled every request).

@@ -1,15 +1,21 @@
 """Agno's own GitHub and Jira toolkits, read-only, when their settings are present.
 
 Agno's ``GithubTools`` needs PyGithub and ``JiraTools`` the ``jira`` package (both installed with
-agentllm). Without its settings, its package or (Jira) an answering server a service is absent,
-and what is missing is said to the agent (so it can tell the user) and in the log when the agent
-is built.
+agentllm). Without its settings or its package a service is absent, and what is missing is said
+to the agent (so it can tell the user) and in the log.
+
+Building an agent does no network I/O (it may happen while requests are served). Whether Jira
+answers is checked by :func:`check_reachability` when the server starts, and by ``agentllm
+doctor``; agents built afterwards in the process leave out a Jira that did not answer. Where no
+check ran (in-process use, tests) Jira is attached as configured; its client connects on the
+first tool call (:mod:`agentllm.tools.jira_reader`).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from typing import Any
 
 import httpx
@@ -44,18 +50,15 @@ GITHUB_READ_TOOLS = (
     "search_code",
     "search_issues_and_prs",
 )
-# How long the Jira server may take to answer before the agent is built without it. The jira
-# client Agno makes retries a server that is down with backoff for about 100 s, on the request
-# that builds the agent; one plain request first fails in this time instead.
+# How long the Jira server may take to answer the start-up (or doctor) check before the agents
+# go without it. The jira client retries a server that is down with backoff for about 100 s; one
+# plain request fails in this time instead.
 JIRA_PROBE_SECONDS = 5.0
-# JiraTools' switches: only reading issues and searching them.
-JIRA_SWITCHES = {
-    "enable_get_issue": True,
-    "enable_search_issues": True,
-    "enable_create_issue": False,
-    "enable_add_comment": False,
-    "enable_add_worklog": False,
-}
+
+# What the checks found, by Jira server URL: why it did not answer, or None. Written at start-up
+# (or by doctor), read by every agent build.
+_jira_checked: dict[str, str | None] = {}
+_checked_lock = threading.Lock()
 
 
 def _toolkit_class(module: str, cls: str, package: str) -> type[Toolkit] | str:
@@ -81,16 +84,37 @@ def _toolkit(toolkit_class: type[Toolkit], **kwargs: Any) -> Toolkit | str:
         return f"{name} could not start on the server ({type(exc).__name__})"
 
 
-def _jira_unreachable(server_url: str) -> str | None:
-    """Why the Jira server cannot be reached (None: it answered, whatever the status)."""
+def check_jira(server_url: str) -> str | None:
+    """Why the Jira server cannot be reached (None: it answered, whatever the status), remembered
+    for the agents built later in this process. Blocks up to :data:`JIRA_PROBE_SECONDS`: call it
+    at start-up or from ``agentllm doctor``, never while serving a request."""
+    problem = None
     try:
         httpx.get(f"{server_url.rstrip('/')}/rest/api/2/serverInfo", timeout=JIRA_PROBE_SECONDS)
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: a bad host
         log.warning(
-            f"Jira at JIRA_SERVER_URL did not answer ({type(exc).__name__}); running without it"
+            f"Jira at JIRA_SERVER_URL did not answer ({type(exc).__name__}); the release manager "
+            "runs without it"
         )
-        return f"the server did not answer ({type(exc).__name__})"
-    return None
+        problem = f"the server did not answer ({type(exc).__name__})"
+    with _checked_lock:
+        _jira_checked[server_url] = problem
+    return problem
+
+
+def check_reachability(config: Settings) -> dict[str, str | None]:
+    """Check each configured service that has a server to ask (Jira); by name, why it cannot be
+    reached (None: it answered). The server calls this once at start-up (see
+    :func:`check_jira`)."""
+    if not config.jira_server_url:
+        return {}
+    return {"Jira": check_jira(config.jira_server_url)}
+
+
+def _jira_problem(server_url: str) -> str | None:
+    """What the last check of ``server_url`` found; None when it answered or was not checked."""
+    with _checked_lock:
+        return _jira_checked.get(server_url)
 
 
 def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
@@ -116,18 +140,20 @@ def service_toolkits(config: Settings) -> tuple[list[Toolkit], list[str]]:
         missing.append("GitHub (set GITHUB_TOKEN to read pull requests and issues)")
     if config.jira_server_url:
         jira_class = _toolkit_class("agno.tools.jira", "JiraTools", "jira")
-        jira = (
-            jira_class
-            if isinstance(jira_class, str)
-            else _jira_unreachable(config.jira_server_url)
-            or _toolkit(
-                jira_class,
+        url = config.jira_server_url
+        problem = jira_class if isinstance(jira_class, str) else _jira_problem(url)
+        jira: Toolkit | str
+        if problem is None:
+            from agentllm.tools.jira_reader import JiraReader  # needs the jira package
+
+            jira = _toolkit(
+                JiraReader,
                 server_url=config.jira_server_url,
                 username=config.jira_username,
                 token=config.jira_token.get_secret_value() if config.jira_token else None,
-                **JIRA_SWITCHES,
             )
-        )
+        else:
+            jira = problem
         if isinstance(jira, Toolkit):
             toolkits.append(jira)
         else:
