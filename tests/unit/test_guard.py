@@ -40,3 +40,10 @@ async def test_a_body_at_the_configured_limit_passes():
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 200}]})
     guard = RequestGuard(reached_app, max_body_bytes=len(body))
     assert await post(guard, body.encode()) == (200, body.encode())
+
+
+async def test_a_bad_field_gets_400_whose_param_names_it():
+    body = {"model": "m", "messages": [{"role": "user", "content": [{"type": "wizard"}]}]}
+    status, answer = await post(RequestGuard(reached_app), json.dumps(body).encode())
+    assert status == 400
+    assert json.loads(answer)["error"]["param"] == "messages[0].content[0].type"

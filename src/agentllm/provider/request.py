@@ -39,25 +39,30 @@ def content_text(content: Any, where: str) -> str:
     if isinstance(content, list):
         texts = []
         for index, part in enumerate(content):
+            at = f"{where}.content[{index}]"
             if not isinstance(part, Mapping):
-                raise RequestError(f"{where}.content[{index}] must be an object", where)
+                raise RequestError(f"{at} must be an object", at)
             kind = part.get("type", "text")
             if kind != "text":
                 raise RequestError(
-                    f"{where}.content[{index}] is of type {kind!r}; this agent accepts text only",
-                    where,
+                    f"{at} is of type {kind!r}; this agent accepts text only", f"{at}.type"
                 )
-            text = part.get("text")
-            if not isinstance(text, str):
-                raise RequestError(f"{where}.content[{index}].text must be a string", where)
-            texts.append(text)
+            texts.append(_part_text(part, at))
         return "\n".join(texts)
     if content is None:
-        raise RequestError(f"{where}.content must not be null", where)
+        raise RequestError(f"{where}.content must not be null", f"{where}.content")
     raise RequestError(
         f"{where}.content must be a string or a list of text parts, not {type(content).__name__}",
-        where,
+        f"{where}.content",
     )
+
+
+def _part_text(part: Mapping[str, Any], at: str) -> str:
+    """The text of the text part at ``at``."""
+    text = part.get("text")
+    if not isinstance(text, str):
+        raise RequestError(f"{at}.text must be a string", f"{at}.text")
+    return text
 
 
 def user_content(
@@ -72,21 +77,20 @@ def user_content(
     for index, part in enumerate(content):
         at = f"{where}.content[{index}]"
         if not isinstance(part, Mapping):
-            raise RequestError(f"{at} must be an object", where)
+            raise RequestError(f"{at} must be an object", at)
         kind = part.get("type", "text")
         if kind == "image_url":
             try:
                 images.append(parse_image_part(part, at, limits))
             except ImageError as exc:
-                raise RequestError(exc.message, where) from None
+                raise RequestError(exc.message, exc.param) from None
         elif kind != "text":
             raise RequestError(
-                f"{at} is of type {kind!r}; a user message takes text and image_url parts", where
+                f"{at} is of type {kind!r}; a user message takes text and image_url parts",
+                f"{at}.type",
             )
-        elif not isinstance(part.get("text"), str):
-            raise RequestError(f"{at}.text must be a string", where)
         else:
-            texts.append(part["text"])
+            texts.append(_part_text(part, at))
     return "\n".join(texts), tuple(images)
 
 
@@ -101,7 +105,7 @@ def parse_messages(
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
         if not isinstance(message, Mapping):
-            raise RequestError(f"{where} must be an object with 'role' and 'content'", "messages")
+            raise RequestError(f"{where} must be an object with 'role' and 'content'", where)
         role = message.get("role")
         if role in SYSTEM_ROLES:
             system.append(content_text(message.get("content"), where))
@@ -115,14 +119,16 @@ def parse_messages(
             if text:
                 turns.append(Turn("assistant", text))
         elif role is None:
-            raise RequestError(f"{where} has no 'role'", "messages")
+            raise RequestError(f"{where} has no 'role'", f"{where}.role")
         else:
             raise RequestError(
                 f"{where} has role {role!r}; expected 'system', 'developer', 'user' or 'assistant'",
-                "messages",
+                f"{where}.role",
             )
     if not turns or turns[-1].role != "user":
-        raise RequestError("the last non-system message must be from the user", "messages")
+        others = [i for i, m in enumerate(messages) if m.get("role") not in SYSTEM_ROLES]
+        param = f"messages[{others[-1]}]" if others else "messages"
+        raise RequestError("the last non-system message must be from the user", param)
     count = sum(len(t.images) for t in turns)
     if count > limits.max_count:
         raise RequestError(

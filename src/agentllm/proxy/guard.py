@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from agentllm.config import DEFAULT_MAX_BODY_BYTES
+from agentllm.provider.types import RequestError
 from agentllm.proxy.checks import CHECKS
 from agentllm.proxy.errors import error_body
 
@@ -74,23 +75,27 @@ def nesting(value: Any) -> int:
     return deepest
 
 
-def check_body(body: bytes, endpoint: str | None = None) -> str | None:
+def check_body(body: bytes, endpoint: str | None = None) -> RequestError | None:
     """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"request body is not valid UTF-8 (byte {exc.start})"
-    too_deep = f"request body is nested more than {MAX_NESTING} levels deep"
+        return RequestError(f"request body is not valid UTF-8 (byte {exc.start})")
+    too_deep = RequestError(f"request body is nested more than {MAX_NESTING} levels deep")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        return RequestError(
+            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
     except RecursionError:
         return too_deep
     if nesting(value) > MAX_NESTING:
         return too_deep
     if not isinstance(value, dict):
-        return f"request body must be a JSON object, not a JSON {type(value).__name__}"
+        return RequestError(
+            f"request body must be a JSON object, not a JSON {type(value).__name__}"
+        )
     check = CHECKS.get(endpoint) if endpoint is not None else None
     return check(value) if check is not None else None
 
@@ -186,7 +191,7 @@ class RequestGuard:
         body = b"".join(chunks)
         problem = check_body(body, endpoint)
         if problem is not None:
-            await _refuse(send, path, 400, problem, endpoint)
+            await _refuse(send, path, 400, problem.message, endpoint, param=problem.param)
             return
 
         replayed = False
@@ -208,10 +213,11 @@ async def _refuse(
     problem: str,
     endpoint: str | None,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
+    param: str | None = None,
 ) -> None:
-    """Answer with an error in the endpoint's format, and log why."""
+    """Answer with an error in the endpoint's format (``param`` naming the field), and log why."""
     log.info("rejected request to %s: %s", path, problem)
-    body = error_body(problem, code=status, endpoint=endpoint)
+    body = error_body(problem, param=param, code=status, endpoint=endpoint)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += extra_headers or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
