@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from agentllm.proxy.guard import RequestGuard
+from agentllm.proxy.guard import RequestGuard, set_parsed_body
 
 
 async def post(guard: RequestGuard, body: bytes) -> tuple[int, bytes]:
@@ -47,3 +47,44 @@ async def test_a_bad_field_gets_400_whose_param_names_it():
     status, answer = await post(RequestGuard(reached_app), json.dumps(body).encode())
     assert status == 400
     assert json.loads(answer)["error"]["param"] == "messages[0].content[0].type"
+
+
+async def test_the_guard_hands_litellm_the_parsed_body_and_still_the_bytes():
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    seen: list[dict] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+        await reached_app(scope, receive, send)
+
+    assert await post(RequestGuard(app), body) == (200, body)
+    keys, parsed = seen[0]["parsed_body"]
+    assert keys == ("model", "messages") and parsed == json.loads(body)
+
+
+async def test_a_lone_surrogate_escape_is_left_for_litellm_to_parse_and_refuse():
+    body = b'{"model": "m", "messages": [{"role": "user", "content": "\\ud800"}]}'
+    seen: list[dict] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+        await reached_app(scope, receive, send)
+
+    assert await post(RequestGuard(app), body) == (200, body)
+    assert "parsed_body" not in seen[0]
+
+
+async def test_contract_litellm_reads_a_body_set_by_set_parsed_body_without_reading_the_stream():
+    """LiteLLM 1.108.7's ``_read_request_body`` answers from ``scope["parsed_body"]``
+    (``_safe_get_request_parsed_body``): if this fails, ``set_parsed_body`` no longer saves a
+    parse and LiteLLM reads the bytes again."""
+    from litellm.proxy.common_utils.http_parsing_utils import _read_request_body
+    from starlette.requests import Request
+
+    async def receive():
+        raise AssertionError("LiteLLM read the body stream although parsed_body was set")
+
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "headers": []}
+    set_parsed_body(scope, body)
+    assert await _read_request_body(Request(scope, receive)) == body

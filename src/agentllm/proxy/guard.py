@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -43,6 +44,7 @@ MAX_HEADER_BYTES = 32 * 1024
 MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def endpoint_of(path: str) -> str | None:
@@ -75,8 +77,8 @@ def nesting(value: Any) -> int:
     return deepest
 
 
-def check_body(body: bytes, endpoint: str | None = None) -> RequestError | None:
-    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
+def read_body(body: bytes, endpoint: str | None = None) -> dict[str, Any] | RequestError:
+    """``body`` parsed, or why it cannot be a request (to ``endpoint``, a key of ``CHECKS``)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -97,7 +99,32 @@ def check_body(body: bytes, endpoint: str | None = None) -> RequestError | None:
             f"request body must be a JSON object, not a JSON {type(value).__name__}"
         )
     check = CHECKS.get(endpoint) if endpoint is not None else None
-    return check(value) if check is not None else None
+    problem = check(value) if check is not None else None
+    return value if problem is None else problem
+
+
+def check_body(body: bytes, endpoint: str | None = None) -> RequestError | None:
+    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
+    value = read_body(body, endpoint)
+    return value if isinstance(value, RequestError) else None
+
+
+def set_parsed_body(scope: Scope, body: dict[str, Any]) -> None:
+    """Hand LiteLLM the body the guard parsed, so that it does not parse it again.
+
+    Relies on a LiteLLM internal (1.108.7): ``read_request_body`` in
+    ``litellm/proxy/common_utils/http_parsing_utils.py`` answers from
+    ``scope["parsed_body"] = (keys, body)`` (``_safe_get_request_parsed_body``) before it reads
+    the stream; the contract test in tests/unit/test_guard.py fails when that changes. LiteLLM
+    still reads the raw bytes elsewhere (``read_raw_json_body``), so they are passed on too.
+    """
+    scope["parsed_body"] = (tuple(body.keys()), body)
+
+
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether ``body`` may escape a UTF-16 surrogate (``\\ud800``): Python's parser accepts a
+    lone one, LiteLLM's (orjson, then a repair) refuses it with its own 400, which it keeps."""
+    return LONE_SURROGATE.search(body) is not None
 
 
 def header_bytes(scope: Scope) -> int:
@@ -189,10 +216,12 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = check_body(body, endpoint)
-        if problem is not None:
-            await _refuse(send, path, 400, problem.message, endpoint, param=problem.param)
+        value = read_body(body, endpoint)
+        if isinstance(value, RequestError):
+            await _refuse(send, path, 400, value.message, endpoint, param=value.param)
             return
+        if not _lone_surrogate(body):
+            set_parsed_body(scope, value)
 
         replayed = False
 
