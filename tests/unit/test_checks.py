@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from litellm.types.llms.openai import ValidUserMessageContentTypes
 
-from agentllm.proxy.checks import (
-    check_chat_request,
-    check_messages_request,
-    check_responses_request,
-)
+from agentllm.provider.request import USER_PART_TYPES, check_chat_body, parse_messages
+from agentllm.provider.types import RequestError
+from agentllm.proxy.checks import CHECKS, check_messages_request, check_responses_request
 
 AGENT = "agno/release-manager"
 USER = {"role": "user", "content": "hi"}
@@ -146,39 +145,39 @@ def chat(**fields):
 @pytest.mark.parametrize(
     ("check", "body", "param"),
     [
-        (check_chat_request, chat(model=5), "model"),
-        (check_chat_request, chat(metadata=[]), "metadata"),
-        (check_chat_request, chat(response_format="json"), "response_format"),
-        (check_chat_request, chat(messages=[]), "messages"),
-        (check_chat_request, chat(messages=[USER, 5]), "messages[1]"),
-        (check_chat_request, chat(messages=[USER, {"content": "x"}]), "messages[1].role"),
+        (check_chat_body, chat(model=5), "model"),
+        (check_chat_body, chat(metadata=[]), "metadata"),
+        (check_chat_body, chat(response_format="json"), "response_format"),
+        (check_chat_body, chat(messages=[]), "messages"),
+        (check_chat_body, chat(messages=[USER, 5]), "messages[1]"),
+        (check_chat_body, chat(messages=[USER, {"content": "x"}]), "messages[1].role"),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[{"role": "user", "tool_calls": 5}]),
             "messages[0].tool_calls",
         ),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[{"role": "tool", "tool_call_id": 5}]),
             "messages[0].tool_call_id",
         ),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[{"role": "user", "content": None}]),
             "messages[0].content",
         ),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[{"role": "user", "content": 4}]),
             "messages[0].content",
         ),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[USER, {"role": "user", "content": [5]}]),
             "messages[1].content[0]",
         ),
         (
-            check_chat_request,
+            check_chat_body,
             chat(messages=[USER, USER, {"role": "user", "content": [{"type": "wizard"}]}]),
             "messages[2].content[0].type",
         ),
@@ -237,3 +236,29 @@ def chat(**fields):
 def test_each_problem_names_the_exact_field_in_param(check, body, param):
     problem = check(body)
     assert problem is not None and problem.param == param, problem
+
+
+def test_the_guard_checks_chat_bodies_with_the_providers_validator():
+    assert CHECKS["/chat/completions"] is check_chat_body
+
+
+def test_contract_user_part_types_are_litellms():
+    """``USER_PART_TYPES`` copies LiteLLM 1.108.7's ``ValidUserMessageContentTypes`` (the
+    provider imports no LiteLLM); if this fails, copy the new list."""
+    assert list(USER_PART_TYPES) == ValidUserMessageContentTypes
+
+
+@pytest.mark.parametrize(
+    ("message", "param"),
+    [
+        ({"role": "user", "content": "a", "tool_calls": 5}, "messages[0].tool_calls"),
+        ({"role": "user", "content": "a", "name": 5}, "messages[0].name"),
+        ({"role": 5, "content": "a"}, "messages[0].role"),
+    ],
+)
+def test_the_provider_applies_the_same_message_rules(message, param):
+    with pytest.raises(RequestError) as caught:
+        parse_messages([message])
+    assert caught.value.param == param
+    problem = check_chat_body({"model": AGENT, "messages": [message]})
+    assert problem is not None and problem.param == param

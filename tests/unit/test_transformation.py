@@ -104,7 +104,7 @@ def test_parse_messages_splits_system_history_and_newest_message(
         ([], "non-empty list"),
         ("hi", "non-empty list"),
         ([42], "must be an object"),
-        ([{"content": "x"}], "no 'role'"),
+        ([{"content": "x"}], "role is required"),
         ([{"role": "wizard", "content": "x"}], "role 'wizard'"),
         ([{"role": "tool", "content": "x"}], "role 'tool'"),
         ([{"role": "user", "content": None}], "must not be null"),

@@ -25,11 +25,97 @@ SYSTEM_ROLES = frozenset({"system", "developer"})
 TASK_PREFIX = "### Task:"
 TASK_MARKER = "<chat_history>"
 MAX_STOP_SEQUENCES = 4
+# The content part types LiteLLM 1.108.7 accepts in a user message
+# (``litellm.types.llms.openai.ValidUserMessageContentTypes``; a test compares the two).
+USER_PART_TYPES = (
+    "text",
+    "image_url",
+    "input_audio",
+    "audio_url",
+    "document",
+    "guarded_text",
+    "grounding_source",
+    "query",
+    "video_url",
+    "file",
+)
 
 
 def is_background_task(text: str) -> bool:
     """True for Open WebUI's generated task prompts (``### Task:`` … ``<chat_history>``)."""
     return text.lstrip().startswith(TASK_PREFIX) and TASK_MARKER in text
+
+
+def check_message(message: Any, where: str) -> RequestError | None:
+    """Why ``message`` (at ``where``, ``messages[i]``) is not an OpenAI chat message, for any
+    model: the rules the guard applies to every chat body and ``parse_messages`` to an agent's."""
+    if not isinstance(message, Mapping):
+        return RequestError(f"{where} must be an object with 'role' and 'content'", where)
+    role = message.get("role")
+    if not isinstance(role, str) or not role:
+        return RequestError(f"{where}.role is required and must be a string", f"{where}.role")
+    tool_calls = message.get("tool_calls")
+    if tool_calls is not None and not (
+        isinstance(tool_calls, list) and all(isinstance(c, Mapping) for c in tool_calls)
+    ):
+        return RequestError(f"{where}.tool_calls must be a list of objects", f"{where}.tool_calls")
+    for name in ("name", "tool_call_id"):
+        if message.get(name) is not None and not isinstance(message[name], str):
+            return RequestError(f"{where}.{name} must be a string", f"{where}.{name}")
+    content = message.get("content")
+    if content is None:
+        if role in ("user", "system", "developer"):
+            return RequestError(
+                f"{where}.content must not be null for role {role!r}", f"{where}.content"
+            )
+    elif isinstance(content, list):
+        for index, part in enumerate(content):
+            at = f"{where}.content[{index}]"
+            if not isinstance(part, Mapping):
+                return RequestError(f"{at} must be an object with a 'type'", at)
+            kind = part.get("type", "text")
+            if not isinstance(kind, str) or (
+                role == "user" and part.get("type") not in USER_PART_TYPES
+            ):
+                return RequestError(
+                    f"{at}.type {part.get('type')!r} is not a content part type; use one of "
+                    f"{', '.join(USER_PART_TYPES)}",
+                    f"{at}.type",
+                )
+    elif not isinstance(content, str):
+        return RequestError(
+            f"{where}.content must be a string or a list of content parts, not "
+            f"{type(content).__name__}",
+            f"{where}.content",
+        )
+    return None
+
+
+def check_common(body: Mapping[str, Any]) -> RequestError | None:
+    """What a body needs on every endpoint: LiteLLM's failure path crashes (a plain-text 500)
+    when it meets a non-string ``model`` together with a ``metadata`` that is not an object."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        return RequestError("'model' is required and must be a non-empty string", "model")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], Mapping):
+        return RequestError("'metadata' must be an object", "metadata")
+    return None
+
+
+def check_chat_body(body: Mapping[str, Any]) -> RequestError | None:
+    """Why a ``/chat/completions`` body breaks OpenAI's schema where LiteLLM 1.108.7 would
+    mishandle it (a 500, a failing stream), for any model, or ``None``: the guard's check."""
+    if (problem := check_common(body)) is not None:
+        return problem
+    if body.get("response_format") is not None and not isinstance(body["response_format"], Mapping):
+        return RequestError("'response_format' must be an object", "response_format")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return RequestError("'messages' must be a non-empty list of messages", "messages")
+    for index, message in enumerate(messages):
+        if (problem := check_message(message, f"messages[{index}]")) is not None:
+            return problem
+    return None
 
 
 def content_text(content: Any, where: str) -> str:
@@ -104,8 +190,8 @@ def parse_messages(
     turns: list[Turn] = []
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
-        if not isinstance(message, Mapping):
-            raise RequestError(f"{where} must be an object with 'role' and 'content'", where)
+        if (problem := check_message(message, where)) is not None:
+            raise problem
         role = message.get("role")
         if role in SYSTEM_ROLES:
             system.append(content_text(message.get("content"), where))
@@ -118,8 +204,6 @@ def parse_messages(
             text = "" if content is None else strip_tool_calls(content_text(content, where))
             if text:
                 turns.append(Turn("assistant", text))
-        elif role is None:
-            raise RequestError(f"{where} has no 'role'", f"{where}.role")
         else:
             raise RequestError(
                 f"{where} has role {role!r}; expected 'system', 'developer', 'user' or 'assistant'",

@@ -4,7 +4,8 @@ Each check returns why a body breaks its API's schema where LiteLLM 1.108.7 woul
 (a 500, a 200 stream that fails, a traceback in the message) as a ``RequestError`` whose ``param``
 names the field (``messages[2].content[0].type``), or ``None``. They check types and
 structure only; the values an agent uses (roles, parameters, images) are validated by the
-provider (``agentllm.provider.transformation.parse_request``), which answers 400 itself.
+provider (``agentllm.provider.request.parse_request``), which answers 400 itself. The chat check
+is the provider's own ``check_chat_body``, whose message rules ``parse_messages`` applies too.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from litellm.types.llms.openai import ValidUserMessageContentTypes
 from openai.types.responses import ResponseFunctionWebSearch
 from pydantic import ValidationError
 
+from agentllm.provider.request import check_chat_body, check_common
 from agentllm.provider.types import RequestError
 
 Check = Callable[[dict[str, Any]], RequestError | None]
@@ -46,69 +47,6 @@ def _typed_parts(parts: list[Any], where: str) -> RequestError | None:
             at = f"{where}[{index}]"
             param = f"{at}.type" if isinstance(part, dict) else at
             return RequestError(f"{at} must be an object with a string 'type'", param)
-    return None
-
-
-def check_common(value: dict[str, Any]) -> RequestError | None:
-    """What every endpoint needs: LiteLLM's failure path crashes (a plain-text 500) when it
-    meets a non-string ``model`` together with a ``metadata`` that is not an object."""
-    model = value.get("model")
-    if not isinstance(model, str) or not model.strip():
-        return RequestError("'model' is required and must be a non-empty string", "model")
-    if not _optional(value, "metadata", dict):
-        return RequestError("'metadata' must be an object", "metadata")
-    return None
-
-
-def check_chat_request(value: dict[str, Any]) -> RequestError | None:
-    """``/chat/completions``: OpenAI chat messages."""
-    if (problem := check_common(value)) is not None:
-        return problem
-    if not _optional(value, "response_format", dict):
-        return RequestError("'response_format' must be an object", "response_format")
-    messages = value.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return RequestError("'messages' must be a non-empty list of messages", "messages")
-    for index, message in enumerate(messages):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            return RequestError(f"{where} must be an object with 'role' and 'content'", where)
-        role = message.get("role")
-        if not isinstance(role, str) or not role:
-            return RequestError(f"{where}.role is required and must be a string", f"{where}.role")
-        tool_calls = message.get("tool_calls")
-        if tool_calls is not None and not (
-            isinstance(tool_calls, list) and all(isinstance(c, dict) for c in tool_calls)
-        ):
-            return RequestError(
-                f"{where}.tool_calls must be a list of objects", f"{where}.tool_calls"
-            )
-        for name in ("name", "tool_call_id"):
-            if message.get(name) is not None and not isinstance(message[name], str):
-                return RequestError(f"{where}.{name} must be a string", f"{where}.{name}")
-        content = message.get("content")
-        if content is None:
-            if role in ("user", "system", "developer"):
-                return RequestError(
-                    f"{where}.content must not be null for role {role!r}", f"{where}.content"
-                )
-        elif isinstance(content, list):
-            for part_index, part in enumerate(content):
-                at = f"{where}.content[{part_index}]"
-                if not isinstance(part, dict):
-                    return RequestError(f"{at} must be an object with a 'type'", at)
-                if not isinstance(part.get("type", "text"), str):
-                    return RequestError(f"{at} must be an object with a 'type'", f"{at}.type")
-                if role == "user" and part.get("type") not in ValidUserMessageContentTypes:
-                    return RequestError(
-                        f"{at}.type {part.get('type')!r} is not a content part type; use one of "
-                        f"{', '.join(ValidUserMessageContentTypes)}",
-                        f"{at}.type",
-                    )
-        elif not isinstance(content, str):
-            return RequestError(
-                f"{where}.content must be a string or a list of content parts", f"{where}.content"
-            )
     return None
 
 
@@ -228,7 +166,7 @@ def _check_anthropic_options(value: dict[str, Any]) -> RequestError | None:
 
 
 CHECKS: dict[str, Check] = {
-    "/chat/completions": check_chat_request,
+    "/chat/completions": check_chat_body,
     "/responses": check_responses_request,
     "/messages": check_messages_request,
 }
