@@ -649,3 +649,23 @@ def test_a_body_over_the_limit_gets_413_naming_the_limit(proxy):
     )
     assert response.status_code == 413
     assert "AGENTLLM_MAX_BODY_BYTES" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw", "param"),
+    [
+        (
+            "/chat/completions",
+            body(messages=[{"role": "user", "content": "a"}, {"role": "user", "content": [{}]}]),
+            "messages[1].content[0].type",
+        ),
+        ("/chat/completions", body(messages=[{"role": 5, "content": "a"}]), "messages[0].role"),
+        (RESPONSES, responses(input=[{"role": "user", "content": 5}]), "input[0].content"),
+        (MESSAGES, anthropic(system=[{"text": "x"}]), "system[0].type"),
+    ],
+)
+def test_a_refused_field_is_named_in_param(proxy, path, raw, param):
+    auth = {"Authorization": f"Bearer {proxy.key}", "Content-Type": "application/json"}
+    response = httpx.post(f"{proxy.base_url}{path}", content=raw, headers=auth, timeout=30)
+    assert response.status_code == 400, response.text[:500]
+    assert response.json()["error"]["param"] == param

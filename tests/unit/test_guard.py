@@ -40,3 +40,35 @@ async def test_a_body_at_the_configured_limit_passes():
     body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "x" * 200}]})
     guard = RequestGuard(reached_app, max_body_bytes=len(body))
     assert await post(guard, body.encode()) == (200, body.encode())
+
+
+async def test_a_bad_field_gets_400_whose_param_names_it():
+    body = {"model": "m", "messages": [{"role": "user", "content": [{"type": "wizard"}]}]}
+    status, answer = await post(RequestGuard(reached_app), json.dumps(body).encode())
+    assert status == 400
+    assert json.loads(answer)["error"]["param"] == "messages[0].content[0].type"
+
+
+async def test_the_guard_hands_litellm_the_parsed_body_and_still_the_bytes():
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()
+    seen: list[dict] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+        await reached_app(scope, receive, send)
+
+    assert await post(RequestGuard(app), body) == (200, body)
+    keys, parsed = seen[0]["parsed_body"]
+    assert keys == ("model", "messages") and parsed == json.loads(body)
+
+
+async def test_a_lone_surrogate_escape_is_left_for_litellm_to_parse_and_refuse():
+    body = b'{"model": "m", "messages": [{"role": "user", "content": "\\ud800"}]}'
+    seen: list[dict] = []
+
+    async def app(scope, receive, send):
+        seen.append(scope)
+        await reached_app(scope, receive, send)
+
+    assert await post(RequestGuard(app), body) == (200, body)
+    assert "parsed_body" not in seen[0]

@@ -139,6 +139,7 @@ def test_bad_image_parts_are_refused_naming_where_and_why(content, fragment):
         parse_image_part(content, WHERE, LIMITS)
     assert caught.value.message.startswith(WHERE), caught.value.message
     assert fragment in caught.value.message
+    assert caught.value.param.startswith(f"{WHERE}.image_url"), caught.value.param
 
 
 def test_an_image_at_the_limit_is_accepted():

@@ -101,7 +101,7 @@ def test_parse_messages_splits_system_history_and_newest_message(
         ([], "non-empty list"),
         ("hi", "non-empty list"),
         ([42], "must be an object"),
-        ([{"content": "x"}], "no 'role'"),
+        ([{"content": "x"}], "role is required"),
         ([{"role": "wizard", "content": "x"}], "role 'wizard'"),
         ([{"role": "tool", "content": "x"}], "role 'tool'"),
         ([{"role": "user", "content": None}], "must not be null"),
@@ -134,6 +134,64 @@ def test_parse_messages_rejects_malformed_messages_with_a_reason(messages, fragm
     with pytest.raises(RequestError) as caught:
         parse_messages(messages)
     assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("messages", "param"),
+    [
+        (None, "messages"),
+        ([42], "messages[0]"),
+        ([{"content": "x"}], "messages[0].role"),
+        (
+            [{"role": "user", "content": "a"}, {"role": "wizard", "content": "x"}],
+            "messages[1].role",
+        ),
+        ([{"role": "user", "content": None}], "messages[0].content"),
+        ([{"role": "user", "content": 42}], "messages[0].content"),
+        ([{"role": "user", "content": ["x"]}], "messages[0].content[0]"),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": 5}]}],
+            "messages[0].content[0].text",
+        ),
+        (
+            [{"role": "user", "content": "a"}, {"role": "user", "content": [{"type": "audio"}]}],
+            "messages[1].content[0].type",
+        ),
+        (
+            [
+                {"role": "system", "content": [{"type": "image_url"}]},
+                {"role": "user", "content": "a"},
+            ],
+            "messages[0].content[0].type",
+        ),
+        ([{"role": "system", "content": [{"text": 1}]}], "messages[0].content[0].text"),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}],
+            "messages[0].content[0].image_url.url",
+        ),
+        (
+            [{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}],
+            "messages[0].content[0].image_url",
+        ),
+        (
+            [
+                {"role": "user", "content": "a"},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": "https://x/y", "detail": 3}}
+                    ],
+                },
+            ],
+            "messages[1].content[0].image_url.detail",
+        ),
+        ([{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "messages[1]"),
+    ],
+)
+def test_parse_messages_names_the_exact_field_in_param(messages, param):
+    with pytest.raises(RequestError) as caught:
+        parse_messages(messages)
+    assert caught.value.param == param
 
 
 @pytest.mark.parametrize(

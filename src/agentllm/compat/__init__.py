@@ -14,7 +14,7 @@ litellm.request_headers             provider/identity.py             test_compat
 litellm.request_body                provider/identity.py             test_compat (body)
 litellm.end_user_id, key_user_id    provider/identity.py             test_compat (API key users)
 litellm.register_custom_provider    cli/streams.py                   test_compat (custom provider)
-litellm.set_parsed_body             proxy/guard.py (to use it)       test_compat (parsed body)
+litellm.set_parsed_body             proxy/guard.py                   test_compat (parsed body)
 litellm.STREAM_CHUNK_PASSTHROUGH    provider/reply.py                test_compat (stream chunks)
 agno.instructions_of                provider/kinds.py                test_compat (instructions)
 agno.MODEL_OVERRIDES                models/{gemini,openai,local,     test_compat (model overrides)

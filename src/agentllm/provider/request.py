@@ -23,6 +23,92 @@ from agentllm.provider.types import (
 
 SYSTEM_ROLES = frozenset({"system", "developer"})
 MAX_STOP_SEQUENCES = 4
+# The content part types LiteLLM 1.108.7 accepts in a user message
+# (``litellm.types.llms.openai.ValidUserMessageContentTypes``; a test compares the two).
+USER_PART_TYPES = (
+    "text",
+    "image_url",
+    "input_audio",
+    "audio_url",
+    "document",
+    "guarded_text",
+    "grounding_source",
+    "query",
+    "video_url",
+    "file",
+)
+
+
+def check_message(message: Any, where: str) -> RequestError | None:
+    """Why ``message`` (at ``where``, ``messages[i]``) is not an OpenAI chat message, for any
+    model: the rules the guard applies to every chat body and ``parse_messages`` to an agent's."""
+    if not isinstance(message, Mapping):
+        return RequestError(f"{where} must be an object with 'role' and 'content'", where)
+    role = message.get("role")
+    if not isinstance(role, str) or not role:
+        return RequestError(f"{where}.role is required and must be a string", f"{where}.role")
+    tool_calls = message.get("tool_calls")
+    if tool_calls is not None and not (
+        isinstance(tool_calls, list) and all(isinstance(c, Mapping) for c in tool_calls)
+    ):
+        return RequestError(f"{where}.tool_calls must be a list of objects", f"{where}.tool_calls")
+    for name in ("name", "tool_call_id"):
+        if message.get(name) is not None and not isinstance(message[name], str):
+            return RequestError(f"{where}.{name} must be a string", f"{where}.{name}")
+    content = message.get("content")
+    if content is None:
+        if role in ("user", "system", "developer"):
+            return RequestError(
+                f"{where}.content must not be null for role {role!r}", f"{where}.content"
+            )
+    elif isinstance(content, list):
+        for index, part in enumerate(content):
+            at = f"{where}.content[{index}]"
+            if not isinstance(part, Mapping):
+                return RequestError(f"{at} must be an object with a 'type'", at)
+            kind = part.get("type", "text")
+            if not isinstance(kind, str) or (
+                role == "user" and part.get("type") not in USER_PART_TYPES
+            ):
+                return RequestError(
+                    f"{at}.type {part.get('type')!r} is not a content part type; use one of "
+                    f"{', '.join(USER_PART_TYPES)}",
+                    f"{at}.type",
+                )
+    elif not isinstance(content, str):
+        return RequestError(
+            f"{where}.content must be a string or a list of content parts, not "
+            f"{type(content).__name__}",
+            f"{where}.content",
+        )
+    return None
+
+
+def check_common(body: Mapping[str, Any]) -> RequestError | None:
+    """What a body needs on every endpoint: LiteLLM's failure path crashes (a plain-text 500)
+    when it meets a non-string ``model`` together with a ``metadata`` that is not an object."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        return RequestError("'model' is required and must be a non-empty string", "model")
+    if body.get("metadata") is not None and not isinstance(body["metadata"], Mapping):
+        return RequestError("'metadata' must be an object", "metadata")
+    return None
+
+
+def check_chat_body(body: Mapping[str, Any]) -> RequestError | None:
+    """Why a ``/chat/completions`` body breaks OpenAI's schema where LiteLLM 1.108.7 would
+    mishandle it (a 500, a failing stream), for any model, or ``None``: the guard's check."""
+    if (problem := check_common(body)) is not None:
+        return problem
+    if body.get("response_format") is not None and not isinstance(body["response_format"], Mapping):
+        return RequestError("'response_format' must be an object", "response_format")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return RequestError("'messages' must be a non-empty list of messages", "messages")
+    for index, message in enumerate(messages):
+        if (problem := check_message(message, f"messages[{index}]")) is not None:
+            return problem
+    return None
 
 
 def content_text(content: Any, where: str) -> str:
@@ -32,25 +118,30 @@ def content_text(content: Any, where: str) -> str:
     if isinstance(content, list):
         texts = []
         for index, part in enumerate(content):
+            at = f"{where}.content[{index}]"
             if not isinstance(part, Mapping):
-                raise RequestError(f"{where}.content[{index}] must be an object", where)
+                raise RequestError(f"{at} must be an object", at)
             kind = part.get("type", "text")
             if kind != "text":
                 raise RequestError(
-                    f"{where}.content[{index}] is of type {kind!r}; this agent accepts text only",
-                    where,
+                    f"{at} is of type {kind!r}; this agent accepts text only", f"{at}.type"
                 )
-            text = part.get("text")
-            if not isinstance(text, str):
-                raise RequestError(f"{where}.content[{index}].text must be a string", where)
-            texts.append(text)
+            texts.append(_part_text(part, at))
         return "\n".join(texts)
     if content is None:
-        raise RequestError(f"{where}.content must not be null", where)
+        raise RequestError(f"{where}.content must not be null", f"{where}.content")
     raise RequestError(
         f"{where}.content must be a string or a list of text parts, not {type(content).__name__}",
-        where,
+        f"{where}.content",
     )
+
+
+def _part_text(part: Mapping[str, Any], at: str) -> str:
+    """The text of the text part at ``at``."""
+    text = part.get("text")
+    if not isinstance(text, str):
+        raise RequestError(f"{at}.text must be a string", f"{at}.text")
+    return text
 
 
 def user_content(
@@ -65,21 +156,20 @@ def user_content(
     for index, part in enumerate(content):
         at = f"{where}.content[{index}]"
         if not isinstance(part, Mapping):
-            raise RequestError(f"{at} must be an object", where)
+            raise RequestError(f"{at} must be an object", at)
         kind = part.get("type", "text")
         if kind == "image_url":
             try:
                 images.append(parse_image_part(part, at, limits))
             except ImageError as exc:
-                raise RequestError(exc.message, where) from None
+                raise RequestError(exc.message, exc.param) from None
         elif kind != "text":
             raise RequestError(
-                f"{at} is of type {kind!r}; a user message takes text and image_url parts", where
+                f"{at} is of type {kind!r}; a user message takes text and image_url parts",
+                f"{at}.type",
             )
-        elif not isinstance(part.get("text"), str):
-            raise RequestError(f"{at}.text must be a string", where)
         else:
-            texts.append(part["text"])
+            texts.append(_part_text(part, at))
     return "\n".join(texts), tuple(images)
 
 
@@ -93,8 +183,8 @@ def parse_messages(
     turns: list[Turn] = []
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
-        if not isinstance(message, Mapping):
-            raise RequestError(f"{where} must be an object with 'role' and 'content'", "messages")
+        if (problem := check_message(message, where)) is not None:
+            raise problem
         role = message.get("role")
         if role in SYSTEM_ROLES:
             system.append(content_text(message.get("content"), where))
@@ -107,15 +197,15 @@ def parse_messages(
             text = "" if content is None else strip_tool_calls(content_text(content, where))
             if text:
                 turns.append(Turn("assistant", text))
-        elif role is None:
-            raise RequestError(f"{where} has no 'role'", "messages")
         else:
             raise RequestError(
                 f"{where} has role {role!r}; expected 'system', 'developer', 'user' or 'assistant'",
-                "messages",
+                f"{where}.role",
             )
     if not turns or turns[-1].role != "user":
-        raise RequestError("the last non-system message must be from the user", "messages")
+        others = [i for i, m in enumerate(messages) if m.get("role") not in SYSTEM_ROLES]
+        param = f"messages[{others[-1]}]" if others else "messages"
+        raise RequestError("the last non-system message must be from the user", param)
     count = sum(len(t.images) for t in turns)
     if count > limits.max_count:
         raise RequestError(

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from agentllm.compat.litellm import set_parsed_body
 from agentllm.config import DEFAULT_MAX_BODY_BYTES
+from agentllm.provider.types import RequestError
 from agentllm.proxy.checks import CHECKS
 from agentllm.proxy.errors import error_body
 
@@ -42,6 +45,7 @@ MAX_HEADER_BYTES = 32 * 1024
 MAX_NESTING = 100
 GUARDED_SUFFIXES = ("/chat/completions", "/completions", "/responses", "/messages", "/embeddings")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+LONE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def endpoint_of(path: str) -> str | None:
@@ -74,25 +78,42 @@ def nesting(value: Any) -> int:
     return deepest
 
 
-def check_body(body: bytes, endpoint: str | None = None) -> str | None:
-    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
+def read_body(body: bytes, endpoint: str | None = None) -> dict[str, Any] | RequestError:
+    """``body`` parsed, or why it cannot be a request (to ``endpoint``, a key of ``CHECKS``)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"request body is not valid UTF-8 (byte {exc.start})"
-    too_deep = f"request body is nested more than {MAX_NESTING} levels deep"
+        return RequestError(f"request body is not valid UTF-8 (byte {exc.start})")
+    too_deep = RequestError(f"request body is nested more than {MAX_NESTING} levels deep")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        return RequestError(
+            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
     except RecursionError:
         return too_deep
     if nesting(value) > MAX_NESTING:
         return too_deep
     if not isinstance(value, dict):
-        return f"request body must be a JSON object, not a JSON {type(value).__name__}"
+        return RequestError(
+            f"request body must be a JSON object, not a JSON {type(value).__name__}"
+        )
     check = CHECKS.get(endpoint) if endpoint is not None else None
-    return check(value) if check is not None else None
+    problem = check(value) if check is not None else None
+    return value if problem is None else problem
+
+
+def check_body(body: bytes, endpoint: str | None = None) -> RequestError | None:
+    """Why ``body`` cannot be a request (to ``endpoint``, a key of ``CHECKS``), or ``None``."""
+    value = read_body(body, endpoint)
+    return value if isinstance(value, RequestError) else None
+
+
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether ``body`` may escape a UTF-16 surrogate (``\\ud800``): Python's parser accepts a
+    lone one, LiteLLM's (orjson, then a repair) refuses it with its own 400, which it keeps."""
+    return LONE_SURROGATE.search(body) is not None
 
 
 def header_bytes(scope: Scope) -> int:
@@ -184,10 +205,12 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = check_body(body, endpoint)
-        if problem is not None:
-            await _refuse(send, path, 400, problem, endpoint)
+        value = read_body(body, endpoint)
+        if isinstance(value, RequestError):
+            await _refuse(send, path, 400, value.message, endpoint, param=value.param)
             return
+        if not _lone_surrogate(body):
+            set_parsed_body(scope, value)
 
         replayed = False
 
@@ -208,10 +231,11 @@ async def _refuse(
     problem: str,
     endpoint: str | None,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
+    param: str | None = None,
 ) -> None:
-    """Answer with an error in the endpoint's format, and log why."""
+    """Answer with an error in the endpoint's format (``param`` naming the field), and log why."""
     log.info("rejected request to %s: %s", path, problem)
-    body = error_body(problem, code=status, endpoint=endpoint)
+    body = error_body(problem, param=param, code=status, endpoint=endpoint)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += extra_headers or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
