@@ -10,6 +10,7 @@ docs/BENCHMARKS.md.
 
 from __future__ import annotations
 
+import gzip
 import re
 import shutil
 import subprocess
@@ -57,6 +58,15 @@ def finish_record(process: subprocess.Popen[str], timeout: float) -> tuple[int, 
         process.kill()
         out, _ = process.communicate()
     return process.returncode, out or ""
+
+
+def compress(path: Path) -> Path:
+    """``path`` gzipped beside itself (``.gz``), the original removed."""
+    packed = path.with_name(path.name + ".gz")
+    with path.open("rb") as source, gzip.open(packed, "wb") as target:
+        shutil.copyfileobj(source, target)
+    path.unlink()
+    return packed
 
 
 def package_of(file: str) -> str:

@@ -1,13 +1,16 @@
 """Benchmark agentllm against the stock LiteLLM proxy in one run (``make bench``).
 
-Two servers run side by side on loopback ports, each started as a user starts it and in the
+Three servers run side by side on loopback ports, each started as a user starts it and in the
 user's environment:
 
 - the stock ``litellm --config`` CLI (same LiteLLM, no agentllm code) serving ``native-mock``
   (LiteLLM's ``mock_response``) and ``fixed-reply`` (the smallest ``CustomLLM``,
   ``benchmarks/fixed_reply.py``): the floor, and LiteLLM's own custom-provider path;
 - ``agentllm`` (what ``make serve`` runs) serving the same ``native-mock`` and
-  ``agno/release-manager`` (offline model, SQLite store, a conversation id per request).
+  ``agno/release-manager`` (offline model, SQLite store);
+- the same agent, built by the same factory, served by Agno's own AgentOS
+  (``benchmarks/agentos_app.py``, a plain Agno ``SqliteDb``): the peer a user would run instead
+  (scenarios 1-2).
 
 Every side gets the same requests from the same async load generator in alternating rounds.
 Results go to a JSON file and to the generated block of ``docs/BENCHMARKS.md``; the rest of that
@@ -15,6 +18,8 @@ page is kept as written.
 
     python -m benchmarks.run            # full run (about 13 minutes on 2 cores)
     python -m benchmarks.run --smoke    # a few requests per scenario: checks the harness only
+    python -m benchmarks.run --scenarios '' --profile   # only py-spy's profile of the agent path
+    python -m benchmarks.run --scenarios conversation --size turns=200   # one scenario, resized
 """
 
 from __future__ import annotations
@@ -883,6 +888,8 @@ async def profiled(load: Load, side: Side, sizes: Sizes, output: Path) -> dict[s
         out["error"] = f"py-spy exited with {code}: {said.strip()[-2000:]}"
     else:
         out["summary"] = profile.summarize_raw(output.read_text())
+        out["raw"] = out["raw"] + ".gz"  # a few MB of text; gunzip for speedscope or flamegraph.pl
+        profile.compress(output)
     return out
 
 

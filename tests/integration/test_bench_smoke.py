@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,7 @@ def report(tmp_path_factory):
     command = [sys.executable, "-m", "benchmarks.run", "--smoke", "--profile"]
     command += ["--markdown", str(markdown), "--json", str(out / "bench.json")]
     command += ["--profile-dir", str(out / "profiles")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=480)
     assert done.returncode == 0, done.stderr[-20000:]  # with the servers' log tails
     return json.loads((out / "bench.json").read_text()), markdown.read_text()
 
@@ -186,6 +187,9 @@ def test_profile_records_the_agent_server_and_names_the_packages(report):
     assert {"litellm", "agentllm", "agno"} <= packages, packages
     assert summary["top_self"] and all(row["pct"] > 0 for row in summary["top_self"])
     assert "### Profile of the agent path" in markdown
+    # py-spy's raw stacks are kept, gzipped, where --profile-dir says.
+    raw = Path(profile["raw"])
+    assert raw.name.endswith("-profile-smoke.txt.gz") and raw.stat().st_size > 0
 
 
 def test_markdown_block_is_generated_between_markers_and_the_rest_is_kept(report):
