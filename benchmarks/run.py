@@ -212,7 +212,7 @@ class Side:
 
 @contextmanager
 def running_server(
-    name: str, command: list[str], env: dict[str, str], workdir: Path, timeout: float = 120
+    name: str, command: list[str], env: dict[str, str], workdir: Path, timeout: float = 300
 ) -> Iterator[Server]:
     """Start ``command`` (which listens on ``env['PORT']``); stop it with SIGTERM afterwards."""
     port = int(env["PORT"])
@@ -336,7 +336,7 @@ class Load:
         self.session = session
         self.headers = {"Authorization": f"Bearer {KEY}"}
 
-    async def ready(self, side: Side, timeout: float = 120) -> None:
+    async def ready(self, side: Side, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -1238,6 +1238,11 @@ def write_markdown(path: Path, block: str) -> None:
     path.write_text(f"{head}{MARK_START}\n{block}\n{MARK_END}{tail}")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every server and database the run started is stopped."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few requests per scenario")
@@ -1292,6 +1297,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
         profile_to = args.profile_dir / f"{stamp}-profile{'-smoke' if args.smoke else ''}.txt"
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     report = asyncio.run(run(sizes, scenarios, meta, args.baseline_src, profile_to))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

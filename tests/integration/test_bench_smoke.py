@@ -15,7 +15,9 @@ import pytest
 
 from tests.integration.conftest import ROOT
 
-pytestmark = pytest.mark.integration
+# Eight scenarios, a PostgreSQL cluster and seven servers: minutes on a busy 2-core machine.
+SMOKE_SECONDS = 840
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(SMOKE_SECONDS + 60)]
 
 SCENARIOS = [
     "non_streaming",
@@ -38,8 +40,17 @@ def report(tmp_path_factory):
     command = [sys.executable, "-m", "benchmarks.run", "--smoke", "--profile"]
     command += ["--markdown", str(markdown), "--json", str(out / "bench.json")]
     command += ["--profile-dir", str(out / "profiles")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=480)
-    assert done.returncode == 0, done.stderr[-20000:]  # with the servers' log tails
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _, stderr = process.communicate(timeout=SMOKE_SECONDS)
+    except subprocess.TimeoutExpired:
+        # SIGTERM: the harness stops its servers and the database cluster on the way out.
+        process.terminate()
+        _, stderr = process.communicate(timeout=50)
+        pytest.fail(f"the smoke run took over {SMOKE_SECONDS} s:\n{stderr[-20000:]}")
+    assert process.returncode == 0, stderr[-20000:]  # with the servers' log tails
     return json.loads((out / "bench.json").read_text()), markdown.read_text()
 
 
