@@ -16,7 +16,7 @@ Every side gets the same requests from the same async load generator in alternat
 Results go to a JSON file and to the generated block of ``docs/BENCHMARKS.md``; the rest of that
 page is kept as written.
 
-    python -m benchmarks.run            # full run (about 13 minutes on 2 cores)
+    python -m benchmarks.run            # full run (about 15 minutes on 2 quiet cores)
     python -m benchmarks.run --smoke    # a few requests per scenario: checks the harness only
     python -m benchmarks.run --scenarios '' --profile   # only py-spy's profile of the agent path
     python -m benchmarks.run --scenarios conversation --size turns=200   # one scenario, resized
