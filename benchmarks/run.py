@@ -1,20 +1,25 @@
 """Benchmark agentllm against the stock LiteLLM proxy in one run (``make bench``).
 
-Two servers run side by side on loopback ports, each started as a user starts it and in the
+Three servers run side by side on loopback ports, each started as a user starts it and in the
 user's environment:
 
 - the stock ``litellm --config`` CLI (same LiteLLM, no agentllm code) serving ``native-mock``
   (LiteLLM's ``mock_response``) and ``fixed-reply`` (the smallest ``CustomLLM``,
   ``benchmarks/fixed_reply.py``): the floor, and LiteLLM's own custom-provider path;
 - ``agentllm`` (what ``make serve`` runs) serving the same ``native-mock`` and
-  ``agno/release-manager`` (offline model, SQLite store, a conversation id per request).
+  ``agno/release-manager`` (offline model, SQLite store);
+- the same agent, built by the same factory, served by Agno's own AgentOS
+  (``benchmarks/agentos_app.py``, a plain Agno ``SqliteDb``): the peer a user would run instead
+  (scenarios 1-2).
 
 Every side gets the same requests from the same async load generator in alternating rounds.
 Results go to a JSON file and to the generated block of ``docs/BENCHMARKS.md``; the rest of that
 page is kept as written.
 
-    python -m benchmarks.run            # full run (about 13 minutes on 2 cores)
+    python -m benchmarks.run            # full run (about 15 minutes on 2 quiet cores)
     python -m benchmarks.run --smoke    # a few requests per scenario: checks the harness only
+    python -m benchmarks.run --scenarios '' --profile   # only py-spy's profile of the agent path
+    python -m benchmarks.run --scenarios conversation --size turns=200   # one scenario, resized
 """
 
 from __future__ import annotations
@@ -33,13 +38,15 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from benchmarks import profile
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "benchmarks" / "bench_config.yaml"
@@ -48,6 +55,7 @@ KEY = "sk-bench-master-key-0001"
 NATIVE_MODEL = "native-mock"
 CUSTOM_MODEL = "fixed-reply"
 AGENT_MODEL = "agno/release-manager"
+AGENTOS_AGENT = "release-manager"  # AgentOS's route: /agents/release-manager/runs
 # The offline model answers "echo: <prompt>\ncontext: <prompt>", one word per chunk: 18 chunks,
 # as many as the 54-character mock reply in bench_config.yaml at 3 characters per chunk.
 PROMPT = "Plan the release of version two point zero"
@@ -55,14 +63,20 @@ REPLY_WORDS = 18
 MARK_START = "<!-- bench:results:start -->"
 MARK_END = "<!-- bench:results:end -->"
 
+# Scenarios 1-2 send every side's requests to this many ongoing conversations (X-Session-Id, or
+# AgentOS's session_id), each capped at REPLY_WORDS so the history does not lengthen the reply.
+CONVERSATIONS = 16
+
 # The sides every scenario compares, by name. "stock" is the floor every ratio is taken against.
 STOCK, CUSTOM, NATIVE, AGENT = "stock", "custom", "native", "agent"
+AGENTOS = "agentos"  # the same agent served by Agno's AgentOS (benchmarks/agentos_app.py)
 BASELINE = "baseline"  # the agent served from another checkout (--baseline-src): an A/B
 LABELS = {
     STOCK: "native-mock, stock litellm CLI",
     CUSTOM: "fixed-reply CustomLLM, stock litellm CLI",
     NATIVE: "native-mock, agentllm",
     AGENT: "agno/release-manager, agentllm",
+    AGENTOS: "release-manager, Agno AgentOS (same factory, plain SqliteDb)",
     BASELINE: "agno/release-manager, agentllm from --baseline-src",
 }
 # Scenario 6's sides: one and two worker processes, SQLite and PostgreSQL.
@@ -78,6 +92,9 @@ TARGETS = {
     False: {NATIVE: 0.95, AGENT: 0.90},
     True: {NATIVE: 0.95, AGENT: 0.85},
 }
+# Goals against the peer (issue 20): agent / AgentOS req/s at least 1, time to first token no
+# worse (agent's TTFT p50 / AgentOS's at most 1). Reported as verdicts.
+AGENTOS_TARGETS = {"rps agent/agentos": 1.0, "ttft_p50 agentos/agent": 1.0}
 
 
 @dataclass(frozen=True)
@@ -87,8 +104,14 @@ class Sizes:
     per_side: int = 400
     round_size: int = 100
     concurrency: int = 16
-    turns: int = 200
+    # Scenario 3 (newest message only): one conversation of ``turns`` turns; turns 2 to
+    # ``turn_window`` + 1 against the last ``turn_window``.
+    turns: int = 1000
     turn_window: int = 10
+    # Scenario 8 (whole history each turn): one conversation of ``history_turns`` turns per side.
+    history_turns: int = 200
+    # --profile: seconds of non-streaming load on the agent while py-spy samples the server.
+    profile_seconds: float = 20.0
     soak_seconds: float = 30.0
     soak_streams: int = 64
     # Scenario 4's lag measured at lower concurrency too, on both sides: LiteLLM's own floor.
@@ -108,6 +131,8 @@ SMOKE = Sizes(
     concurrency=4,
     turns=6,
     turn_window=2,
+    history_turns=6,
+    profile_seconds=2.0,
     soak_seconds=1.5,
     soak_streams=4,
     floor_streams=(1, 2),
@@ -182,11 +207,12 @@ class Side:
     name: str
     server: Server
     model: str
+    api: str = "openai"  # or "agentos": POST /agents/{model}/runs with form fields
 
 
 @contextmanager
 def running_server(
-    name: str, command: list[str], env: dict[str, str], workdir: Path, timeout: float = 120
+    name: str, command: list[str], env: dict[str, str], workdir: Path, timeout: float = 300
 ) -> Iterator[Server]:
     """Start ``command`` (which listens on ``env['PORT']``); stop it with SIGTERM afterwards."""
     port = int(env["PORT"])
@@ -281,6 +307,20 @@ def running_stock(workdir: Path, name: str = "stock-litellm", workers: int = 1) 
     return running_server(name, command, env, workdir)
 
 
+def running_agentos(workdir: Path, name: str = "agentos") -> Any:
+    """The same agent under Agno's AgentOS (``benchmarks/agentos_app.py``): our factory, the
+    offline model with the agent side's reply cap, a plain Agno ``SqliteDb`` in ``workdir``."""
+    port = free_port()
+    env = server_env(
+        port,
+        AGENTLLM_MODEL="echo",
+        AGENTLLM_BENCH_MAX_TOKENS=str(REPLY_WORDS),
+        AGNO_TELEMETRY="false",
+    )
+    command = [sys.executable, str(ROOT / "benchmarks" / "agentos_app.py")]
+    return running_server(name, command, env, workdir)
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of ``pid`` (Linux ``/proc``)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -296,7 +336,7 @@ class Load:
         self.session = session
         self.headers = {"Authorization": f"Bearer {KEY}"}
 
-    async def ready(self, side: Side, timeout: float = 120) -> None:
+    async def ready(self, side: Side, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -320,7 +360,11 @@ class Load:
         history: list[dict[str, str]] | None = None,
     ) -> Sample:
         """One chat request: a conversation id in ``X-Session-Id`` and the user in the body; or,
-        with ``history``, as Open WebUI sends it (the whole conversation, its own headers)."""
+        with ``history``, as Open WebUI sends it (the whole conversation, its own headers).
+        An AgentOS side gets the same turn as AgentOS takes it (no history, no cap: its agent is
+        built with the cap)."""
+        if side.api == "agentos":
+            return await self._agentos_run(side, stream, user, chat_id, text)
         body: dict[str, Any] = {
             "model": side.model,
             "messages": [*(history or []), {"role": "user", "content": text}],
@@ -362,6 +406,68 @@ class Load:
                 return await self._read_stream(resp, start)
         except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
             return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
+
+    async def _agentos_run(
+        self, side: Side, stream: bool, user: str, session_id: str, text: str
+    ) -> Sample:
+        """``POST /agents/{id}/runs`` with form fields, as AgentOS's own UI sends a turn."""
+        form = {
+            "message": text,
+            "stream": "true" if stream else "false",
+            "session_id": session_id,
+            "user_id": user,
+        }
+        start = time.perf_counter()
+        try:
+            async with self.session.post(
+                f"{side.server.url}/agents/{side.model}/runs", data=form
+            ) as resp:
+                if resp.status != 200:
+                    detail = (await resp.text())[:120]
+                    return Sample(
+                        time.perf_counter() - start, error=f"HTTP {resp.status}: {detail}"
+                    )
+                if not stream:
+                    content = (await resp.json()).get("content")
+                    if not content:
+                        return Sample(time.perf_counter() - start, error="empty reply")
+                    return Sample(
+                        time.perf_counter() - start,
+                        chunks=1,
+                        words=len(content.split()),
+                        text=content,
+                    )
+                return await self._read_agentos_stream(resp, start)
+        except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
+            return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
+
+    @staticmethod
+    async def _read_agentos_stream(resp: aiohttp.ClientResponse, start: float) -> Sample:
+        """AgentOS's SSE: ``event: <RunEvent>`` and ``data: <json>`` per event; the reply is in
+        ``RunContent`` events, and the stream ends with ``RunCompleted`` (no ``[DONE]``)."""
+        ttft: float | None = None
+        chunks = 0
+        parts: list[str] = []
+        completed = False
+        async for raw in resp.content:
+            line = raw.strip()
+            if not line.startswith(b"data:"):
+                continue
+            event = json.loads(line[5:])
+            kind = event.get("event")
+            if kind == "RunError":
+                return Sample(
+                    time.perf_counter() - start, error=f"RunError: {event.get('content')}"
+                )
+            if kind == "RunContent" and isinstance(event.get("content"), str) and event["content"]:
+                parts.append(event["content"])
+                chunks += 1
+                if ttft is None:
+                    ttft = time.perf_counter() - start
+            completed = completed or kind == "RunCompleted"
+        if not completed or ttft is None:
+            return Sample(time.perf_counter() - start, error="stream without content or end")
+        return Sample(time.perf_counter() - start, ttft=ttft, chunks=chunks, text="".join(parts))
 
     @staticmethod
     async def _read_stream(resp: aiohttp.ClientResponse, start: float) -> Sample:
@@ -448,6 +554,7 @@ class Report:
     sizes: Sizes
     meta: dict[str, Any]
     scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    profile: dict[str, Any] | None = None  # --profile: py-spy's view of the agent's server
 
 
 def rotated(sides: list[Side], number: int) -> list[Side]:
@@ -459,15 +566,18 @@ def rotated(sides: list[Side], number: int) -> list[Side]:
 async def rounds(
     load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag: str
 ) -> dict[str, Any]:
-    """The same load on every side in alternating rounds: a summary per side."""
+    """The same load on every side in alternating rounds: a summary per side. Each side's
+    requests go to ``CONVERSATIONS`` conversations that go on across the rounds, replies capped
+    at ``REPLY_WORDS`` (the offline model's echo would otherwise grow with the history)."""
     samples: dict[str, list[Sample]] = {side.name: [] for side in sides}
     wall = dict.fromkeys(samples, 0.0)
     for number in range(max(1, sizes.per_side // sizes.round_size)):
         for side in rotated(sides, number):
 
-            def one(i: int, side: Side = side, number: int = number) -> Awaitable[Sample]:
-                chat = f"{tag}-{side.name}-{number}-{i}"
-                return load.chat(side, stream, f"user-{i % 16}", chat)
+            def one(i: int, side: Side = side) -> Awaitable[Sample]:
+                n = i % CONVERSATIONS
+                chat = f"{tag}-{side.name}-{n}"
+                return load.chat(side, stream, f"user-{n}", chat, max_tokens=REPLY_WORDS)
 
             got, seconds = await burst(sizes.round_size, sizes.concurrency, one)
             samples[side.name] += got
@@ -491,11 +601,42 @@ async def compare(load: Load, sides: list[Side], sizes: Sizes, stream: bool, tag
     result["pass"] = all(
         result["rps_ratio"][name] >= target for name, target in result["rps_ratio_target"].items()
     ) and all(result[name]["errors"] == 0 for name in samples)
+    if AGENTOS in result:
+        ours, peer = result[AGENT], result[AGENTOS]
+        against = {"rps agent/agentos": ratio(ours["rps"], peer["rps"])}
+        if stream and ours["ttft_ms"] and peer["ttft_ms"]:
+            against["ttft_p50 agentos/agent"] = ratio(
+                peer["ttft_ms"]["p50"], ours["ttft_ms"]["p50"]
+            )
+        result["agentos_ratio"] = against
+        result["agentos_target"] = {k: AGENTOS_TARGETS[k] for k in against}
+        result["agentos_pass"] = all(v >= AGENTOS_TARGETS[k] for k, v in against.items()) and (
+            ours["errors"] == peer["errors"] == 0
+        )
     return result
 
 
+async def same_text(load: Load, ours: Side, peer: Side) -> dict[str, Any]:
+    """The offline model's reply to one prompt through our server and through AgentOS, in both
+    modes, on a new conversation each: the same words, or the comparison is not fair."""
+    out: dict[str, Any] = {}
+    for stream in (False, True):
+        mode = "streaming" if stream else "non_streaming"
+        texts = {}
+        for side in (ours, peer):
+            sample = await load.chat(
+                side, stream, "same-text", f"same-text-{side.name}-{mode}", max_tokens=REPLY_WORDS
+            )
+            texts[side.name] = sample.text if sample.error is None else f"error: {sample.error}"
+        out[mode] = texts | {"same": texts[ours.name].split() == texts[peer.name].split()}
+    out["pass"] = all(out[mode]["same"] for mode in ("non_streaming", "streaming"))
+    return out
+
+
 async def conversation(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
-    """Scenario 3: one conversation, turn after turn; late turns against early ones.
+    """Scenario 3: one conversation, turn after turn, only the newest message sent
+    (``X-Session-Id``); the last ``turn_window`` turns against turns 2 to ``turn_window`` + 1
+    (turn 1 creates the conversation).
 
     The offline model echoes every user message it is sent, so its reply would grow with the
     history (18 words at turn 1, ~100 from turn 11 on); ``max_tokens`` keeps every reply at the
@@ -508,23 +649,61 @@ async def conversation(load: Load, sides: list[Side], sizes: Sizes) -> dict[str,
             text = f"Turn {turn}: {PROMPT}"
             chat = f"long-{side.name}"
             samples.append(await load.chat(side, False, "user-long", chat, text, REPLY_WORDS))
-        w = sizes.turn_window
-        first = [s.latency * 1000 for s in samples[:w]]
-        last = [s.latency * 1000 for s in samples[-w:]]
-        out[side.name] = {
-            "turns": len(samples),
-            "errors": sum(s.error is not None for s in samples),
-            "first_mean_ms": round(sum(first) / len(first), 2),
-            "last_mean_ms": round(sum(last) / len(last), 2),
-            "last_over_first": ratio(sum(last), sum(first)),
-            "first_reply_words": round(sum(s.words for s in samples[:w]) / w, 1),
-            "last_reply_words": round(sum(s.words for s in samples[-w:]) / w, 1),
-            "all": summarize(samples, sum(s.latency for s in samples)),
-        }
+        out[side.name] = growth(samples, sizes.turn_window, skip=1)
     out["latency_ratio"] = ratios(out, lambda s: s["all"]["latency_ms"]["mean"])
     out["window"] = sizes.turn_window
     out["target"] = 1.2
     out["pass"] = out[AGENT]["last_over_first"] <= 1.2 and out[AGENT]["errors"] == 0
+    out["turn_pair"] = f"turn {sizes.turns} / turn {sizes.turn_window}"
+    return out
+
+
+def growth(samples: list[Sample], window: int, skip: int = 0) -> dict[str, Any]:
+    """One conversation's turns (in order): the mean of the ``window`` turns after the first
+    ``skip`` against the mean of the last ``window``."""
+    early, late = samples[skip : skip + window], samples[-window:]
+    first = [s.latency * 1000 for s in early]
+    last = [s.latency * 1000 for s in late]
+    return {
+        "turns": len(samples),
+        "errors": sum(s.error is not None for s in samples),
+        "first_turns": [skip + 1, skip + len(early)],
+        "last_turns": [len(samples) - len(late) + 1, len(samples)],
+        "first_mean_ms": round(sum(first) / len(first), 2),
+        "last_mean_ms": round(sum(last) / len(last), 2),
+        "last_over_first": ratio(sum(last), sum(first)),
+        "first_reply_words": round(sum(len(s.text.split()) for s in early) / len(early), 1),
+        "last_reply_words": round(sum(len(s.text.split()) for s in late) / len(late), 1),
+        "all": summarize(samples, sum(s.latency for s in samples)),
+    }
+
+
+async def history(load: Load, sides: list[Side], sizes: Sizes) -> dict[str, Any]:
+    """Scenario 8: one conversation per side whose client sends the whole history every turn
+    (Open WebUI's headers, non-streaming): how each side's cost grows with the history. Each
+    side gets the same user messages and its own earlier replies back, as a client sends them;
+    replies are capped at ``REPLY_WORDS``, so the histories are of one size on every side."""
+    out: dict[str, Any] = {}
+    for side in sides:
+        chat_id = f"history-{side.name}"
+        turns: list[dict[str, str]] = []
+        samples = []
+        for turn in range(1, sizes.history_turns + 1):
+            text = f"Turn {turn}: {PROMPT}"
+            sample = await load.chat(
+                side, False, "history-user", chat_id, text, REPLY_WORDS, history=turns
+            )
+            samples.append(sample)
+            turns += [
+                {"role": "user", "content": text},
+                {"role": "assistant", "content": sample.text or "(no reply)"},
+            ]
+        out[side.name] = growth(samples, sizes.turn_window, skip=1)
+    out["growth_over_native"] = ratio(out[AGENT]["last_over_first"], out[NATIVE]["last_over_first"])
+    out["target"] = 1.0
+    out["pass"] = out["growth_over_native"] <= 1.0 and all(
+        out[side.name]["errors"] == 0 for side in sides
+    )
     return out
 
 
@@ -686,8 +865,40 @@ def machine() -> dict[str, Any]:
     }
 
 
+async def profiled(load: Load, side: Side, sizes: Sizes, output: Path) -> dict[str, Any]:
+    """py-spy records the agent's server during ``sizes.profile_seconds`` of non-streaming load
+    on ``side`` (same conversations and cap as scenario 1); the raw stacks go to ``output``."""
+    recorder = profile.start_record(side.server.pid, sizes.profile_seconds, output)
+
+    def one(i: int) -> Awaitable[Sample]:
+        n = i % CONVERSATIONS
+        return load.chat(side, False, f"user-{n}", f"profile-{n}", max_tokens=REPLY_WORDS)
+
+    samples, wall = await for_seconds(sizes.profile_seconds, sizes.concurrency, one)
+    code, said = await asyncio.to_thread(
+        profile.finish_record, recorder, sizes.profile_seconds + 60
+    )
+    out: dict[str, Any] = {
+        "seconds": sizes.profile_seconds,
+        "concurrency": sizes.concurrency,
+        "load": summarize(samples, wall),
+        "raw": str(output.relative_to(ROOT) if output.is_relative_to(ROOT) else output),
+    }
+    if code != 0 or not output.exists():
+        out["error"] = f"py-spy exited with {code}: {said.strip()[-2000:]}"
+    else:
+        out["summary"] = profile.summarize_raw(output.read_text())
+        out["raw"] = out["raw"] + ".gz"  # a few MB of text; gunzip for speedscope or flamegraph.pl
+        profile.compress(output)
+    return out
+
+
 async def run(
-    sizes: Sizes, scenarios: list[str], meta: dict[str, Any], baseline: Path | None = None
+    sizes: Sizes,
+    scenarios: list[str],
+    meta: dict[str, Any],
+    baseline: Path | None = None,
+    profile_to: Path | None = None,
 ) -> Report:
     report = Report(sizes=sizes, meta=meta)
     with tempfile.TemporaryDirectory(prefix="agentllm-bench-") as tmp, ExitStack() as servers:
@@ -703,6 +914,10 @@ async def run(
         if baseline is not None:
             other = servers.enter_context(running_agentllm(work, "baseline", source=baseline))
             sides[BASELINE] = Side(BASELINE, other, AGENT_MODEL)
+        peer = None
+        if {"non_streaming", "streaming"} & set(scenarios):
+            peer = servers.enter_context(running_agentos(work))
+            sides[AGENTOS] = Side(AGENTOS, peer, AGENTOS_AGENT, api="agentos")
         everyone = list(sides.values())
         remembering = [sides[STOCK], sides[NATIVE], sides[AGENT]]
         scale: list[Side] = []
@@ -724,7 +939,7 @@ async def run(
         connector = aiohttp.TCPConnector(limit=max(sizes.concurrency, sizes.soak_streams))
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             load = Load(session)
-            for side in (sides[STOCK], sides[NATIVE], *scale):
+            for side in (sides[STOCK], sides[NATIVE], *scale, *([sides[AGENTOS]] if peer else [])):
                 await load.ready(side)
             for stream in (False, True):
                 for side in [*everyone, *scale[1:]]:
@@ -734,6 +949,8 @@ async def run(
 
                     await burst(sizes.warmup, sizes.concurrency, one)
             await load.lag(ours)
+            if peer is not None:
+                report.meta["same_text"] = await same_text(load, sides[AGENT], sides[AGENTOS])
             rss_start = {server.name: rss_bytes(server.pid) for server in (stock, ours)}
             steps: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
                 "non_streaming": lambda: compare(load, everyone, sizes, False, "ns"),
@@ -743,6 +960,7 @@ async def run(
                 "memory": lambda: memory(load, sides[AGENT], sizes),
                 "scaling": lambda: scaling(load, scale, sizes),
                 "chats": lambda: chats(load, remembering, sizes),
+                "history": lambda: history(load, remembering, sizes),
             }
             for name in scenarios:
                 began = time.perf_counter()
@@ -751,6 +969,9 @@ async def run(
                 result["scenario_seconds"] = round(time.perf_counter() - began, 1)
                 report.scenarios[name] = result
                 print(f"bench: {name} done in {result['scenario_seconds']} s", file=sys.stderr)
+            if profile_to is not None:
+                print("bench: profile ...", file=sys.stderr, flush=True)
+                report.profile = await profiled(load, sides[AGENT], sizes, profile_to)
             report.meta["rss_mb"] = {
                 server.name: {
                     "after_warmup": round(rss_start[server.name] / 2**20, 1),
@@ -803,9 +1024,22 @@ def markdown(report: Report, command: str) -> str:
         "servers' environment.",
         "",
         "Ratios are req/s of a side over req/s of `native-mock` on the stock litellm CLI "
-        "(`stock`), measured in the same rounds.",
+        "(`stock`), measured in the same rounds. In scenarios 1-2 each side's requests go to "
+        f"{CONVERSATIONS} ongoing conversations, replies capped at {REPLY_WORDS} words "
+        "(`max_tokens`; AgentOS's agent is built with that cap).",
         "",
     ]
+    same = m.get("same_text")
+    if same:
+        lines += [
+            "Same text delivered (one new conversation per mode, agent vs AgentOS): "
+            + ", ".join(
+                f"{mode.replace('_', '-')} {'same words' if same[mode]['same'] else 'DIFFERENT'}"
+                for mode in ("non_streaming", "streaming")
+            )
+            + f" (`{same['non_streaming'][AGENT]!r}`).",
+            "",
+        ]
     sc = report.scenarios
     titles = {"non_streaming": "1. Non-streaming", "streaming": "2. Streaming"}
     for key in ("non_streaming", "streaming"):
@@ -825,14 +1059,22 @@ def markdown(report: Report, command: str) -> str:
         if "ttft_p50_delta_ms" in r:
             deltas = ", ".join(f"{k} {v:+.1f} ms" for k, v in r["ttft_p50_delta_ms"].items())
             lines += [f"TTFT p50 minus stock's: {deltas}.", ""]
+        if "agentos_ratio" in r:
+            lines += [
+                "Against Agno's AgentOS: "
+                + _ratio_line(r["agentos_ratio"], r["agentos_target"])
+                + f": {verdict(r['agentos_pass'])}",
+                "",
+            ]
     if "conversation" in sc:
         r = sc["conversation"]
-        w = r["window"]
-        n = r[AGENT]["turns"]
+        a = r[AGENT]
+        n = a["turns"]
+        (f1, f2), (l1, l2) = a["first_turns"], a["last_turns"]
         lines += [
-            f"### 3. One conversation, {n} turns in sequence",
+            f"### 3. One conversation, {n} turns in sequence, newest message only (`X-Session-Id`)",
             "",
-            f"| side | errors | mean turns 1-{w} (ms) | mean turns {n - w + 1}-{n} (ms) | ratio "
+            f"| side | errors | mean turns {f1}-{f2} (ms) | mean turns {l1}-{l2} (ms) | ratio "
             "| mean, all turns (ms) | reply words, first / last turns |",
             "|---|---|---|---|---|---|---|",
         ]
@@ -849,7 +1091,8 @@ def markdown(report: Report, command: str) -> str:
             "",
             "Mean latency over stock's: " + _ratio_line(r["latency_ratio"]) + ".",
             "",
-            f"agent's ratio of late to early turns, target <= {r['target']}: {verdict(r['pass'])}",
+            f"agent's ratio of late to early turns ({r['turn_pair']}), target <= {r['target']}: "
+            f"{verdict(r['pass'])}",
             "",
         ]
     if "soak" in sc:
@@ -946,6 +1189,34 @@ def markdown(report: Report, command: str) -> str:
             _ratio_line(r["rps_ratio"]) + ".",
             "",
         ]
+    if "history" in sc:
+        r = sc["history"]
+        a = r[AGENT]
+        (f1, f2), (l1, l2) = a["first_turns"], a["last_turns"]
+        lines += [
+            f"### 8. One conversation, {a['turns']} turns, the whole history sent every turn "
+            "(non-streaming)",
+            "",
+            f"| side | errors | mean turns {f1}-{f2} (ms) | mean turns {l1}-{l2} (ms) "
+            "| growth (last / first) | reply words, first / last turns |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name in LABELS:
+            if name in r:
+                s = r[name]
+                lines.append(
+                    f"| {LABELS[name]} | {s['errors']} | {s['first_mean_ms']} "
+                    f"| {s['last_mean_ms']} | {s['last_over_first']} "
+                    f"| {s['first_reply_words']} / {s['last_reply_words']} |"
+                )
+        lines += [
+            "",
+            f"agent's growth / LiteLLM native's growth (same server) = "
+            f"**{r['growth_over_native']}** (goal <= {r['target']}): {verdict(r['pass'])}",
+            "",
+        ]
+    if report.profile is not None:
+        lines += ["### Profile of the agent path", "", *profile.markdown(report.profile)]
     rss = m.get("rss_mb", {})
     if rss:
         lines.append(
@@ -967,6 +1238,11 @@ def write_markdown(path: Path, block: str) -> None:
     path.write_text(f"{head}{MARK_START}\n{block}\n{MARK_END}{tail}")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every server and database the run started is stopped."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few requests per scenario")
@@ -974,8 +1250,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "docs" / "benchmarks.json")
     parser.add_argument(
         "--scenarios",
-        default="non_streaming,streaming,conversation,soak,memory,scaling,chats",
-        help="comma-separated subset (default: all)",
+        default="non_streaming,streaming,conversation,soak,memory,scaling,chats,history",
+        help="comma-separated subset (default: all; '' for none, e.g. with --profile)",
+    )
+    parser.add_argument(
+        "--size",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="override one of the sizes (see Sizes), e.g. --size turns=200; repeatable",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the scenarios, py-spy records the agentllm server under non-streaming load",
+    )
+    parser.add_argument(
+        "--profile-dir",
+        type=Path,
+        default=ROOT / "benchmarks" / "results",
+        help="where --profile writes py-spy's raw stacks",
     )
     parser.add_argument(
         "--baseline-src",
@@ -988,14 +1282,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     command = command.strip()
     sizes = SMOKE if args.smoke else FULL
+    for setting in args.size:
+        name, _, value = setting.partition("=")
+        current = getattr(sizes, name.strip(), None)
+        if not isinstance(current, int | float) or not value:
+            parser.error(
+                f"--size {setting!r}: expected NAME=NUMBER with NAME one of Sizes' numbers"
+            )
+        sizes = replace(sizes, **{name.strip(): type(current)(value)})
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     meta = machine() | {"command": command, "smoke": args.smoke}
     meta["dont_write_bytecode"] = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
-    report = asyncio.run(run(sizes, scenarios, meta, args.baseline_src))
+    profile_to = None
+    if args.profile:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
+        profile_to = args.profile_dir / f"{stamp}-profile{'-smoke' if args.smoke else ''}.txt"
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    report = asyncio.run(run(sizes, scenarios, meta, args.baseline_src, profile_to))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
-            {"meta": report.meta, "sizes": asdict(report.sizes), "scenarios": report.scenarios},
+            {
+                "meta": report.meta,
+                "sizes": asdict(report.sizes),
+                "scenarios": report.scenarios,
+                "profile": report.profile,
+            },
             indent=2,
         )
         + "\n"
