@@ -46,7 +46,7 @@ lint: install
 format: install
 	$(NOX) -s format
 
-# About 13 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
+# About 15 minutes on 2 cores: writes docs/BENCHMARKS.md and docs/benchmarks.json (see benchmarks/run.py).
 bench: install
 	$(NOX) -s bench
 
