@@ -1,7 +1,7 @@
 """Settings: one typed object, read once from the environment and a ``.env`` file.
 
-Each field is read from the environment variable named by its ``validation_alias``; README's
-configuration table lists the same variables (tests/unit/test_readme_config.py checks). The
+Each field is read from the environment variable named by its ``validation_alias``; the table in
+docs/configuration.md lists the same variables (tests/unit/test_configuration_doc.py checks). The
 environment wins over ``.env`` in the working directory; a value that is empty or blank counts as
 unset; a bad value stops the start with one line naming the variable. Secrets are ``SecretStr``:
 no repr, str or log shows them (``.get_secret_value()`` where the real value is needed).

@@ -1,4 +1,5 @@
-"""A deterministic, network-free Agno model: the keyless default and what every test runs on.
+"""A deterministic, network-free Agno model: the keyless default and what most tests run on
+(docs/offline-model.md says which do not).
 
 Its reply reveals what it received, so tests can prove which history an agent saw::
 
