@@ -16,6 +16,8 @@ import httpx
 import openai
 import pytest
 
+from tests.support.markers import unmarked_files
+
 ROOT = Path(__file__).resolve().parents[2]
 MASTER_KEY = "sk-test-master-key-for-integration-0001"
 
@@ -24,6 +26,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every file here carries ``pytestmark = pytest.mark.integration``, so ``-m "not
+    integration"`` never starts a proxy; a file without it fails the collection."""
+    missing = unmarked_files(items, Path(__file__).parent, "integration")
+    if missing:
+        names = ", ".join(str(path.relative_to(ROOT)) for path in missing)
+        raise pytest.UsageError(f"add `pytestmark = pytest.mark.integration` to {names}")
 
 
 @dataclass
