@@ -13,7 +13,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 @nox.session
 def test(session: nox.Session) -> None:
-    """Unit tests: pure translation, registry, offline model (seconds)."""
+    """Unit tests: pure translation, registry, offline model (seconds; they start no process)."""
     session.run("python", "-m", "pytest", "tests/unit", *session.posargs)
 
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -47,6 +48,7 @@ class OpenWebUI:
     url: str
     log_path: Path
     process: subprocess.Popen = field(repr=False)
+    log_file: IO[str] = field(repr=False)
     token: str = ""
     user_id: str = ""
 
@@ -83,15 +85,36 @@ def start_open_webui(tmp: Path, base_url: str, key: str, startup_timeout: float 
     port = free_port()
     log_path = tmp / "open-webui.log"
     started = time.monotonic()
-    process = subprocess.Popen(
-        openwebui.serve_command("127.0.0.1", port),
-        env=openwebui.offline_env(base_url, key, data_dir),
-        cwd=tmp,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    log_file = log_path.open("w")
+    try:
+        process = subprocess.Popen(
+            openwebui.serve_command("127.0.0.1", port),
+            env=openwebui.offline_env(base_url, key, data_dir),
+            cwd=tmp,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except BaseException:
+        log_file.close()
+        raise
+    try:
+        return _wait_healthy(process, log_file, log_path, port, started, startup_timeout)
+    except BaseException:
+        stop_open_webui(process)  # one that never became healthy is not left running
+        log_file.close()
+        raise
+
+
+def _wait_healthy(
+    process: subprocess.Popen,
+    log_file: IO[str],
+    log_path: Path,
+    port: int,
+    started: float,
+    startup_timeout: float,
+) -> OpenWebUI:
     url = f"http://127.0.0.1:{port}"
     while time.monotonic() - started < startup_timeout:
         if process.poll() is not None:
@@ -101,11 +124,10 @@ def start_open_webui(tmp: Path, base_url: str, key: str, startup_timeout: float 
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 measured["open_webui_startup_s"] = round(time.monotonic() - started, 1)
-                return OpenWebUI(url=url, log_path=log_path, process=process)
+                return OpenWebUI(url=url, log_path=log_path, process=process, log_file=log_file)
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    stop_open_webui(process)
     raise RuntimeError(f"open-webui not healthy after {startup_timeout} s:\n{log_path.read_text()}")
 
 
@@ -117,7 +139,7 @@ def stop_open_webui(process: subprocess.Popen) -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            process.wait()
 
 
 def chromium_path() -> str:
@@ -164,6 +186,7 @@ def open_webui(proxy, recorder, tmp_path_factory) -> Iterator[OpenWebUI]:
     finally:
         measured["open_webui_rss_mb"] = round(rss_mb(ui.process.pid))
         stop_open_webui(ui.process)
+        ui.log_file.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 import openai
 import pytest
+
+from tests.support.markers import unmarked_files
 
 ROOT = Path(__file__).resolve().parents[2]
 MASTER_KEY = "sk-test-master-key-for-integration-0001"
@@ -26,6 +30,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every file here carries ``pytestmark = pytest.mark.integration``, so ``-m "not
+    integration"`` never starts a proxy; a file without it fails the collection."""
+    missing = unmarked_files(items, Path(__file__).parent, "integration")
+    if missing:
+        names = ", ".join(str(path.relative_to(ROOT)) for path in missing)
+        raise pytest.UsageError(f"add `pytestmark = pytest.mark.integration` to {names}")
+
+
 @dataclass
 class Proxy:
     """A running proxy process and what tests need to talk to it."""
@@ -35,6 +48,7 @@ class Proxy:
     log_path: Path
     db_path: Path
     process: subprocess.Popen = field(repr=False)
+    log_file: IO[str] = field(repr=False)
 
     @property
     def base_url(self) -> str:
@@ -72,50 +86,86 @@ def start_proxy(
     }
     log_path = tmp / "proxy.log"
     log_file = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agentllm",
-            "serve",
-            "--port",
-            str(port),
-            "--config",
-            str(ROOT / "proxy_config.yaml"),
-            "--runtime-config",
-            str(tmp / "runtime.yaml"),
-            *args,
-        ],
-        cwd=tmp,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agentllm",
+                "serve",
+                "--port",
+                str(port),
+                "--config",
+                str(ROOT / "proxy_config.yaml"),
+                "--runtime-config",
+                str(tmp / "runtime.yaml"),
+                *args,
+            ],
+            cwd=tmp,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except BaseException:
+        log_file.close()
+        raise
+    proxy = Proxy(
+        url=f"http://127.0.0.1:{port}",
+        key=MASTER_KEY,
+        log_path=log_path,
+        db_path=db_path,
+        process=process,
+        log_file=log_file,
     )
-    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(proxy, startup_timeout)
+    except BaseException:
+        stop_proxy(proxy)  # a proxy that never became healthy is not left running
+        raise
+    return proxy
+
+
+def wait_healthy(proxy: Proxy, startup_timeout: float) -> None:
+    """Return once the proxy answers its liveness probe; raise with its log if it exits first."""
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"proxy exited with {process.returncode}:\n{log_path.read_text()}")
+        if proxy.process.poll() is not None:
+            raise RuntimeError(f"proxy exited with {proxy.process.returncode}:\n{proxy.log()}")
         try:
-            if httpx.get(f"{url}/health/liveliness", timeout=2).status_code == 200:
-                return Proxy(
-                    url=url, key=MASTER_KEY, log_path=log_path, db_path=db_path, process=process
-                )
+            if httpx.get(f"{proxy.url}/health/liveliness", timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"proxy not healthy after {startup_timeout} s:\n{log_path.read_text()}")
+    raise RuntimeError(f"proxy not healthy after {startup_timeout} s:\n{proxy.log()}")
 
 
 def stop_proxy(proxy: Proxy) -> None:
-    if proxy.process.poll() is None:
-        proxy.process.send_signal(signal.SIGTERM)
-        try:
-            proxy.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proxy.process.kill()
+    """SIGTERM, then SIGKILL after 30 s; always wait for the process and close its log."""
+    try:
+        if proxy.process.poll() is None:
+            proxy.process.send_signal(signal.SIGTERM)
+            try:
+                proxy.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proxy.process.kill()
+                proxy.process.wait()
+    finally:
+        proxy.log_file.close()
+
+
+@contextmanager
+def running_proxy(
+    tmp: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Iterator[Proxy]:
+    """``start_proxy`` ... ``stop_proxy`` as a context: several proxies go in one ``ExitStack``
+    (or one ``with``), so a start that fails stops the ones already started."""
+    started = start_proxy(tmp, extra_env, args=args)
+    try:
+        yield started
+    finally:
+        stop_proxy(started)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ import socket
 import httpx
 import pytest
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 GOOD = {"model": AGENT, "messages": [{"role": "user", "content": "still fine"}]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from agentllm import agents as registry
+from agentllm.db import claim_sqlite
 from tests.integration.conftest import MASTER_KEY, ROOT, Proxy, free_port
 from tests.integration.postgres import running_cluster, server_bin
 
@@ -177,3 +180,54 @@ def test_serve_refuses_several_workers_on_sqlite(tmp_path):
     )
     assert result.returncode == 2
     assert "PostgreSQL" in result.stderr
+
+
+# --- the command line as a process (moved from the unit suite, which starts none) ---------------
+
+
+def test_agents_leaves_the_database_of_a_running_proxy_alone(tmp_path):
+    # This process holds the SQLite database, as a running proxy would.
+    url = f"sqlite:///{tmp_path / 'held.db'}"
+    claim_sqlite(url)
+    result = agentllm("agents", "--json", cwd=tmp_path, env={"AGENTLLM_DB_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert {row["name"] for row in json.loads(result.stdout)} == set(registry.agent_names())
+
+
+def test_doctor_passes_while_a_proxy_holds_the_sqlite_database(tmp_path):
+    # This process holds the file, as a running proxy would; the model check builds the agents
+    # on a throw-away database of its own, even with the settings already read.
+    url = f"sqlite:///{tmp_path / 'db' / 'sessions.db'}"
+    (tmp_path / "db").mkdir()
+    claim_sqlite(url)
+    result = agentllm(
+        "doctor", cwd=tmp_path, env={"AGENTLLM_DB_URL": url, "PORT": str(free_port())}
+    )
+    assert "✓ model" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_console_script_runs_the_cli():
+    result = subprocess.run(
+        [sys.executable, "-c", "from agentllm.cli import main; main(['serve', '--help'])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--workers" in result.stdout and "--runtime-config" in result.stdout
+
+
+def test_the_cli_answers_help_without_importing_litellm():
+    # LiteLLM takes seconds to import: only the commands that run agents import it.
+    probe = "import sys, agentllm.cli; print('litellm' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_python_m_agentllm_server_still_runs_serve():
+    result = subprocess.run(
+        [sys.executable, "-m", "agentllm.server", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--workers" in result.stdout

@@ -14,6 +14,8 @@ import pytest
 from agentllm.provider.identity import ANONYMOUS
 from tests.support.store import stored_user_messages
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 
 

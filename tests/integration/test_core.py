@@ -8,6 +8,8 @@ import httpx
 import openai
 import pytest
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 
 

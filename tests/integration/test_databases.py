@@ -9,6 +9,8 @@ import pytest
 from tests.integration.conftest import start_proxy, stop_proxy
 from tests.integration.postgres import server_bin, throwaway_cluster
 
+pytestmark = pytest.mark.integration
+
 
 def turn(proxy, chat, text):
     reply = proxy.client().chat.completions.create(

@@ -9,6 +9,8 @@ import pytest
 
 from tests.integration.conftest import start_proxy, stop_proxy
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 SCRIPTED = "python:tests.support.scripted_model:ScriptedModel"
 

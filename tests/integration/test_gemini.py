@@ -18,6 +18,8 @@ from tests.support import fake_gemini as gemini
 from tests.support.chat import ask, usage_of
 from tests.support.fake_gemini import FakeGemini, Usage
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 DIRECT = "gemini-2.5-flash"
 BOTH = [AGENT, DIRECT]

@@ -19,6 +19,8 @@ import pytest
 from tests.integration.conftest import start_proxy, stop_proxy
 from tests.support.store import stored_bytes, stored_runs
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 
 

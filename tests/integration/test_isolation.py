@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.integration.conftest import start_proxy, stop_proxy
+
+pytestmark = pytest.mark.integration
 
 AGENT = "agno/release-manager"
 USERS, CHATS = 50, 5

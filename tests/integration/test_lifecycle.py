@@ -13,6 +13,8 @@ from agentllm.provider.identity import ANONYMOUS
 from tests.integration.conftest import start_proxy, stop_proxy
 from tests.support.store import stored_runs
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 LONG = " ".join(f"w{i}" for i in range(60))  # the echo reply streams ~120 words
 

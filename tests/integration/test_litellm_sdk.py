@@ -9,6 +9,8 @@ import pytest
 
 from agentllm.provider.handler import AgnoLLM
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module", autouse=True)
 def registered(tmp_path_factory):

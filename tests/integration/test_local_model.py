@@ -17,6 +17,8 @@ import pytest
 from tests.integration.conftest import start_proxy, stop_proxy
 from tests.integration.test_lifecycle import wait_for
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 
 

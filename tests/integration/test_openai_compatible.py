@@ -12,6 +12,8 @@ from tests.support import fake_openai as server
 from tests.support.chat import ask, usage_of
 from tests.support.fake_openai import FakeOpenAI
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 KEY = "sk-fake-key-for-the-openai-compatible-tests-0123"
 

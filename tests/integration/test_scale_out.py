@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,14 @@ import httpx
 import pytest
 
 from agentllm.provider.identity import ANONYMOUS
-from tests.integration.conftest import ROOT, Proxy, free_port, start_proxy, stop_proxy
+from tests.integration.conftest import (
+    ROOT,
+    Proxy,
+    free_port,
+    running_proxy,
+    start_proxy,
+    stop_proxy,
+)
 from tests.integration.postgres import Cluster, running_cluster, server_bin
 from tests.support.store import stored_user_messages
 
@@ -49,13 +57,21 @@ def pg_proxy(tmp: Path, cluster: Cluster, *args: str, **env: str) -> Proxy:
     return start_proxy(tmp, {"AGENTLLM_DB_URL": cluster.url, **env}, args=args)
 
 
+def pg_running(
+    tmp: Path, cluster: Cluster, *args: str, **env: str
+) -> AbstractContextManager[Proxy]:
+    """``pg_proxy`` as a context, stopped on leaving it (see ``running_proxy``)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    return running_proxy(tmp, {"AGENTLLM_DB_URL": cluster.url, **env}, args=args)
+
+
 @pytest.fixture(scope="module")
 def pair(cluster, tmp_path_factory):
-    first = pg_proxy(tmp_path_factory.mktemp("proxy-a"), cluster)
-    second = pg_proxy(tmp_path_factory.mktemp("proxy-b"), cluster)
-    yield first, second
-    stop_proxy(first)
-    stop_proxy(second)
+    with (
+        pg_running(tmp_path_factory.mktemp("proxy-a"), cluster) as first,
+        pg_running(tmp_path_factory.mktemp("proxy-b"), cluster) as second,
+    ):
+        yield first, second
 
 
 @dataclass
@@ -145,9 +161,10 @@ def test_eight_clients_sharing_conversations_over_two_proxies_lose_and_repeat_no
 def test_a_client_that_disconnects_mid_stream_leaves_the_conversation_free(cluster, tmp_path):
     """Open WebUI's stop button: the turn is cancelled, and its advisory lock must go with it."""
     env = {"AGENTLLM_ECHO_DELAY": "0.05", "AGENTLLM_REQUEST_TIMEOUT": "8"}
-    first = pg_proxy(tmp_path / "first", cluster, **env)
-    second = pg_proxy(tmp_path / "second", cluster, **env)
-    try:
+    with (
+        pg_running(tmp_path / "first", cluster, **env) as first,
+        pg_running(tmp_path / "second", cluster, **env) as second,
+    ):
         chat = uuid.uuid4().hex
         for proxy in (first, second, first):
             body = {
@@ -169,9 +186,6 @@ def test_a_client_that_disconnects_mid_stream_leaves_the_conversation_free(clust
             for other in (first, second):
                 reply = ask(other, chat, "after")
                 assert reply.status == 200, reply.text
-    finally:
-        stop_proxy(first)
-        stop_proxy(second)
 
 
 def test_postgres_restart_answers_503_while_down_then_serves_without_a_proxy_restart(cluster, pair):
@@ -209,9 +223,17 @@ class Soak:
 
 def test_killing_a_proxy_mid_stream_loses_no_reply_a_client_saw_complete(cluster, tmp_path):
     slow = {"AGENTLLM_ECHO_DELAY": "0.02"}  # ~0.4 s a reply: kills land mid-stream
-    survivor = pg_proxy(tmp_path / "survivor", cluster, **slow)
     victim_dir = tmp_path / "victim"
-    soak = Soak([survivor, pg_proxy(victim_dir, cluster, **slow)])
+    with ExitStack() as stack:
+        survivor = stack.enter_context(pg_running(tmp_path / "survivor", cluster, **slow))
+        soak = Soak([survivor, pg_proxy(victim_dir, cluster, **slow)])
+        stack.callback(lambda: stop_proxy(soak.proxies[1]))  # whichever victim is running last
+        soak_two_proxies(soak, cluster, victim_dir, slow)
+
+
+def soak_two_proxies(soak: Soak, cluster: Cluster, victim_dir: Path, slow: dict[str, str]) -> None:
+    """Six clients stream over both proxies while the second is killed and restarted 3 times."""
+    survivor = soak.proxies[0]
     kills, turns_between_kills, most_turns = 3, 12, 150
 
     def client(number: int) -> None:
@@ -244,30 +266,26 @@ def test_killing_a_proxy_mid_stream_loses_no_reply_a_client_saw_complete(cluster
                 assert reached, "the victim proxy stopped receiving turns"
                 victim = soak.proxies[1]
                 os.kill(victim.process.pid, signal.SIGKILL)
-                victim.process.wait()
+                stop_proxy(victim)  # waits for the killed process and closes its log
                 soak.proxies[1] = pg_proxy(victim_dir, cluster, **slow)
         finally:
             soak.done.set()
 
-    try:
-        with ThreadPoolExecutor(7) as pool:
-            killing = pool.submit(killer)
-            clients = [pool.submit(client, n) for n in range(6)]
-            for future in [killing, *clients]:
-                future.result()
-        assert soak.victim_turns >= kills * turns_between_kills
-        cut_off = [r for turns in soak.replies.values() for _, r in turns if not r.complete]
-        assert cut_off, "no stream was cut off by a kill: the test proved nothing"
-        for chat, turns in soak.replies.items():
-            stored = Counter(stored_messages(cluster, chat))
-            complete = [text for text, reply in turns if reply.status == 200 and reply.complete]
-            assert all(stored[text] == 1 for text in complete), (chat, stored, complete)
-            assert all(count == 1 for count in stored.values()), stored  # nothing twice
-        # The restarted proxy serves.
-        assert ask(soak.proxies[1], uuid.uuid4().hex, "hello").status == 200
-    finally:
-        stop_proxy(survivor)
-        stop_proxy(soak.proxies[1])
+    with ThreadPoolExecutor(7) as pool:
+        killing = pool.submit(killer)
+        clients = [pool.submit(client, n) for n in range(6)]
+        for future in [killing, *clients]:
+            future.result()
+    assert soak.victim_turns >= kills * turns_between_kills
+    cut_off = [r for turns in soak.replies.values() for _, r in turns if not r.complete]
+    assert cut_off, "no stream was cut off by a kill: the test proved nothing"
+    for chat, turns in soak.replies.items():
+        stored = Counter(stored_messages(cluster, chat))
+        complete = [text for text, reply in turns if reply.status == 200 and reply.complete]
+        assert all(stored[text] == 1 for text in complete), (chat, stored, complete)
+        assert all(count == 1 for count in stored.values()), stored  # nothing twice
+    # The restarted proxy serves.
+    assert ask(soak.proxies[1], uuid.uuid4().hex, "hello").status == 200
 
 
 def worker_pids(proxy: Proxy) -> list[int]:

@@ -10,6 +10,8 @@ import pytest
 
 from tests.integration.conftest import start_proxy, stop_proxy
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 FAKE_GEMINI_KEY = "AIzaFAKE-not-a-real-key-000000"  # shorter than a real key
 COOKIE = "session-cookie-value-9f8e7d"

@@ -8,8 +8,11 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from tests.integration.conftest import MASTER_KEY, ROOT, free_port, start_proxy, stop_proxy
+
+pytestmark = pytest.mark.integration
 
 AGENT = "agno/release-manager"
 

@@ -10,7 +10,11 @@ import base64
 import os
 import uuid
 
+import pytest
+
 from tests.support.store import stored_runs
+
+pytestmark = pytest.mark.integration
 
 TEAM = "agno/release-team"
 DELEGATE = (

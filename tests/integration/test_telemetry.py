@@ -9,6 +9,8 @@ import pytest
 
 from tests.integration.conftest import start_proxy, stop_proxy
 
+pytestmark = pytest.mark.integration
+
 OTLP_DEFAULT_PORTS = (4317, 4318)  # gRPC and HTTP, what an SDK with no endpoint set would use
 
 

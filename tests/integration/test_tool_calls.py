@@ -16,6 +16,8 @@ import pytest
 from tests.integration.conftest import start_proxy, stop_proxy
 from tests.support.store import stored_runs
 
+pytestmark = pytest.mark.integration
+
 AGENT = "agno/release-manager"
 CUE = '/tool get_chat_history {"num_chats": 1}\nWhat did we say?'
 OPEN_WEBUI = {"X-OpenWebUI-User-Id": "u-tools", "X-OpenWebUI-Chat-Id": ""}

@@ -6,8 +6,6 @@ import asyncio
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -125,28 +123,6 @@ def test_a_session_deleted_elsewhere_stays_deleted(tmp_path):
     converse(store, "chat-1", "ada", ["three"])
     session = SqliteDb(db_file=f"{tmp_path}/s.db").get_session("chat-1", SessionType.AGENT)
     assert [said(run) for run in session.runs] == ["say three"]
-
-
-def test_sqlite_refuses_a_second_process_and_names_postgresql(tmp_path):
-    url = f"sqlite:///{tmp_path}/s.db"
-    make_db(url)  # this process holds the file now
-    script = f"from agentllm.db import make_db\nmake_db({url!r})\n"
-    other = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).parents[2],
-    )
-    assert other.returncode != 0
-    assert "in use by another agentllm process" in other.stderr
-    assert "PostgreSQL" in other.stderr
-
-
-def test_sqlite_is_free_again_once_its_process_has_exited(tmp_path):
-    path = tmp_path / "s.db"
-    script = f"from agentllm.db import make_db\nmake_db('sqlite:///{path}')\n"
-    for _ in range(2):  # the second process would fail if the first had left its claim
-        subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2])
 
 
 class Chat:

@@ -1,4 +1,5 @@
-"""The read-only git release toolkit against real repositories built in temporary folders."""
+"""The read-only git release toolkit against real repositories built in temporary folders (real
+git processes, so not in the unit suite)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from agentllm.config import Repository
 from agentllm.tools.release_tools import ReleaseTools
 from tests.support.gitrepo import GRACE, GitRepo
+
+pytestmark = pytest.mark.integration
 
 TOOLS = ("release_status", "commits_since", "next_version", "changelog", "release_checklist")
 
