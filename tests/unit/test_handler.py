@@ -327,6 +327,20 @@ async def answer(handler: AgnoLLM, model: str, chat: str) -> str:
     return response.choices[0].message.content
 
 
+async def another_conversation_is_answered_meanwhile(handler, slow_model, started, release):
+    """While a turn of ``slow_model`` in conversation chat-slow is held (``started`` set, until
+    ``release``), a turn of another conversation is answered; then the held one is too."""
+    blocked = asyncio.create_task(answer(handler, slow_model, "chat-slow"))
+    await asyncio.to_thread(started.wait, 30)
+    try:
+        fast = await answer(handler, "agno/release-manager", "chat-fast")
+        assert "hello from chat-fast" in fast
+        assert not blocked.done() and not release.is_set()
+    finally:
+        release.set()
+    assert "hello from chat-slow" in await blocked
+
+
 async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatch):
     import threading
 
@@ -346,16 +360,9 @@ async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatc
     slow = AgentSpec(name="slow-build", description="builds slowly", factory=slow_factory)
     registry = {**agents.registry(), "slow-build": slow}
     monkeypatch.setattr(agents, "registry", lambda: registry)
-    handler = AgnoLLM(settings())
-    blocked = asyncio.create_task(answer(handler, "agno/slow-build", "chat-slow"))
-    await asyncio.to_thread(started.wait, 30)
-    try:
-        fast = await answer(handler, "agno/release-manager", "chat-fast")
-        assert "hello from chat-fast" in fast
-        assert not blocked.done() and not release.is_set()
-    finally:
-        release.set()
-    assert "hello from chat-slow" in await blocked
+    await another_conversation_is_answered_meanwhile(
+        AgnoLLM(settings()), "agno/slow-build", started, release
+    )
 
 
 def hold_one_conversation(monkeypatch, cls, method: str, handler: AgnoLLM, chat: str):
@@ -390,12 +397,6 @@ async def test_a_slow_database_call_does_not_delay_another_conversation(monkeypa
         (ConversationStore, "read_for_turn") if call == "read" else (SqliteDb, "upsert_run")
     )
     started, release = hold_one_conversation(monkeypatch, cls, method, handler, "chat-slow")
-    blocked = asyncio.create_task(answer(handler, "agno/release-manager", "chat-slow"))
-    await asyncio.to_thread(started.wait, 30)
-    try:
-        fast = await answer(handler, "agno/release-manager", "chat-fast")
-        assert "hello from chat-fast" in fast
-        assert not blocked.done() and not release.is_set()
-    finally:
-        release.set()
-    assert "hello from chat-slow" in await blocked
+    await another_conversation_is_answered_meanwhile(
+        handler, "agno/release-manager", started, release
+    )
