@@ -108,30 +108,14 @@ class Load:
             }
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
-        start = time.perf_counter()
-        try:
-            async with self.session.post(
-                f"{side.server.url}/v1/chat/completions", json=body, headers=headers
-            ) as resp:
-                if resp.status != 200:
-                    detail = (await resp.text())[:120]
-                    return Sample(
-                        time.perf_counter() - start, error=f"HTTP {resp.status}: {detail}"
-                    )
-                if not stream:
-                    reply = await resp.json()
-                    content = reply["choices"][0]["message"]["content"]
-                    if not content:
-                        return Sample(time.perf_counter() - start, error="empty reply")
-                    return Sample(
-                        time.perf_counter() - start,
-                        chunks=1,
-                        words=len(content.split()),
-                        text=content,
-                    )
-                return await self._read_stream(resp, start)
-        except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
-            return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
+        return await self._post(
+            f"{side.server.url}/v1/chat/completions",
+            stream,
+            lambda reply: reply["choices"][0]["message"]["content"],
+            self._read_stream,
+            json=body,
+            headers=headers,
+        )
 
     async def _agentos_run(
         self, side: Side, stream: bool, user: str, session_id: str, text: str
@@ -143,18 +127,34 @@ class Load:
             "session_id": session_id,
             "user_id": user,
         }
+        return await self._post(
+            f"{side.server.url}/agents/{side.model}/runs",
+            stream,
+            lambda reply: reply.get("content"),
+            self._read_agentos_stream,
+            data=form,
+        )
+
+    async def _post(
+        self,
+        url: str,
+        stream: bool,
+        content_of: Callable[[Any], Any],
+        read_stream: Callable[[aiohttp.ClientResponse, float], Awaitable[Sample]],
+        **request: Any,
+    ) -> Sample:
+        """POST ``request`` to ``url``; one sample of the answer: an HTTP error, the non-streamed
+        reply (its text picked by ``content_of``) or the stream (read by ``read_stream``)."""
         start = time.perf_counter()
         try:
-            async with self.session.post(
-                f"{side.server.url}/agents/{side.model}/runs", data=form
-            ) as resp:
+            async with self.session.post(url, **request) as resp:
                 if resp.status != 200:
                     detail = (await resp.text())[:120]
                     return Sample(
                         time.perf_counter() - start, error=f"HTTP {resp.status}: {detail}"
                     )
                 if not stream:
-                    content = (await resp.json()).get("content")
+                    content = content_of(await resp.json())
                     if not content:
                         return Sample(time.perf_counter() - start, error="empty reply")
                     return Sample(
@@ -163,7 +163,7 @@ class Load:
                         words=len(content.split()),
                         text=content,
                     )
-                return await self._read_agentos_stream(resp, start)
+                return await read_stream(resp, start)
         except (TimeoutError, aiohttp.ClientError, KeyError, ValueError) as exc:
             return Sample(time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}"[:120])
 
