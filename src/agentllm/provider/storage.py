@@ -15,7 +15,7 @@ from typing import Any
 
 from agno.run.base import RunStatus
 
-from agentllm.locks import LocalLocks, LockTimeout
+from agentllm.locks import LocalLocks
 from agentllm.store import ConversationStore, TurnWrites
 
 
@@ -88,6 +88,3 @@ async def turn_storage(
     else:
         async with locks.hold(session_id, timeout):
             yield TurnStorage(db, session_id, user_id, session_type)
-
-
-__all__ = ["LockTimeout", "TurnStorage", "turn_storage"]
