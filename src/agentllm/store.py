@@ -12,9 +12,9 @@ how Agno reads or writes. It adds:
   turn, those writes wait in the turn's record and :meth:`ConversationStore.flush` makes them in
   a worker thread before the reply ends.
 
-There is no cache: every turn reads its conversation from the database (Agno re-parses only runs
-whose stored text changed), so a process sees the turns, deletions and renames of every other
-process. Writes are Agno's own, committed before the turn's reply ends and before its lock is
+There is no cache of conversations: every turn reads its conversation from the database (Agno
+re-parses only runs whose stored text changed; a long conversation is read only as far back as
+the agent looks), so a process sees the turns, deletions and renames of every other process. Writes are Agno's own, committed before the turn's reply ends and before its lock is
 released, so nothing waits in a queue at shutdown.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -38,6 +39,11 @@ else:
     _SqlDb = object
 
 log = logging.getLogger("agentllm.store")
+# A conversation with more runs than this is read only as far back as the agent looks
+# (``is_long``); measured on 2 cores, docs/BENCHMARKS.md.
+LONG_CONVERSATION = 100
+# How many conversations' lengths the store remembers.
+RUN_COUNTS = 10_000
 
 # Agno's BaseDb methods about sessions and runs, and what the store does with each. A test fails
 # when an Agno upgrade adds one that is in neither set, so the upgrade is looked at.
@@ -114,6 +120,9 @@ class ConversationStore(_SqlDb):
         self.locks = locks
         self._turns: dict[str, list[TurnWrites]] = {}
         self._turns_lock = threading.Lock()
+        # How many runs each conversation had when this process last read all of them: only a
+        # hint for how to read it next (a stale one costs time, never correctness).
+        self._run_counts: OrderedDict[str, int] = OrderedDict()
 
     @asynccontextmanager
     async def aturn(self, session_id: str, timeout: float) -> AsyncIterator[TurnWrites]:
@@ -140,6 +149,23 @@ class ConversationStore(_SqlDb):
             for writes in self._turns.get(session_id, ()):
                 writes.read = ((session_type, user_id), found)
         return found
+
+    def is_long(self, session_id: str) -> bool:
+        """Whether the conversation had more than ``LONG_CONVERSATION`` runs at its last full
+        read in this process. Reading only its newest runs then saves time; for a shorter one a
+        full read is cheaper, because it serves the runs that did not change from Agno's cache
+        of parsed runs, where a limited read parses every run it returns."""
+        with self._turns_lock:
+            return self._run_counts.get(session_id, 0) > LONG_CONVERSATION
+
+    def note_runs(self, session_id: str, count: int) -> None:
+        """Remember that a full read found ``count`` runs (for the newest ``RUN_COUNTS``
+        conversations)."""
+        with self._turns_lock:
+            self._run_counts[session_id] = count
+            self._run_counts.move_to_end(session_id)
+            while len(self._run_counts) > RUN_COUNTS:
+                self._run_counts.popitem(last=False)
 
     def get_session(
         self,

@@ -347,13 +347,17 @@ def test_a_url_of_another_database_is_a_clear_configuration_error():
         parse_url("mysql://ada@db/agents")
 
 
-def test_a_newest_message_only_turn_reads_only_the_runs_the_agent_sees(chat):
-    """A client that sends only the newest message gets the stored conversation as context: the
-    turn reads the agent's history window (num_history_runs) of runs, not every run, so a turn
-    costs the same however long the conversation is; the runs stay in order on disk."""
+def test_a_newest_message_only_turn_reads_only_the_runs_the_agent_sees(chat, monkeypatch):
+    """A client that sends only the newest message gets the stored conversation as context: once
+    the conversation is long, the turn reads the agent's history window (num_history_runs) of
+    runs, not every run, so a turn costs the same however long the conversation is; the runs
+    stay in order on disk."""
     from sqlalchemy import event
 
-    turns = 14  # more than the release manager's num_history_runs (10)
+    from agentllm import store
+
+    monkeypatch.setattr(store, "LONG_CONVERSATION", 11)
+    turns = 14  # more than LONG_CONVERSATION, and the release manager's num_history_runs (10)
     for n in range(turns - 1):
         chat.ask(f"word{n}")
     db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db

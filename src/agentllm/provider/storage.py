@@ -30,16 +30,20 @@ class TurnStorage:
     writes: TurnWrites | None = None
 
     async def runs(self, newest: int | None = None) -> list[Any]:
-        """The conversation's stored runs, oldest first: the ``newest`` ones that make up its
-        history (None: every run). One read, in a thread; none for an agent without a
+        """The conversation's stored runs, oldest first: at least the ``newest`` ones that make
+        up its history (None: every run). One read, in a thread; none for an agent without a
         database."""
         return [] if self.db is None else await asyncio.to_thread(self._runs, newest)
 
     def _runs(self, newest: int | None) -> list[Any]:
         if isinstance(self.db, ConversationStore):
+            if not self.db.is_long(self.session_id):
+                newest = None  # a full read costs less (ConversationStore.is_long)
             session = self.db.read_for_turn(
                 self.session_id, self.user_id, self.session_type, runs_limit=newest
             )
+            if newest is None:
+                self.db.note_runs(self.session_id, len(getattr(session, "runs", None) or []))
         else:
             session = self.db.get_session(
                 session_id=self.session_id,
