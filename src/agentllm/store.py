@@ -14,8 +14,9 @@ how Agno reads or writes. It adds:
 
 There is no cache of conversations: every turn reads its conversation from the database (Agno
 re-parses only runs whose stored text changed; a long conversation is read only as far back as
-the agent looks), so a process sees the turns, deletions and renames of every other process. Writes are Agno's own, committed before the turn's reply ends and before its lock is
-released, so nothing waits in a queue at shutdown.
+the agent looks), so a process sees the turns, deletions and renames of every other process.
+Writes are Agno's own, committed before the turn's reply ends and before its lock is released,
+so nothing waits in a queue at shutdown.
 """
 
 from __future__ import annotations
