@@ -99,7 +99,7 @@ def make_db(url: str) -> ConversationStore:
 
         claim_sqlite(url)
         sqlite_cls = type("StoredSqliteDb", (ConversationStore, SqliteDb), {})
-        db = sqlite_cls(db_file=str(sqlite_path(url)), locks=LocalLocks())
+        db = sqlite_cls(db_file=str(sqlite_path(url)), locks=LocalLocks(), exclusive=True)
         event.listen(db.db_engine, "connect", _normal_sync)
         return db
     from agno.db.postgres import PostgresDb

@@ -8,13 +8,15 @@ how Agno reads or writes. It adds:
 - a report from Agno's ``upsert_session`` / ``upsert_run`` to that turn. Agno logs and swallows a
   failed write, and treats a refused one (``None``) as done; without the report a turn the
   database did not take would still be answered 200;
-- writes off the event loop: Agno calls a synchronous database from ``arun``, on the loop; in a
-  turn, those writes wait in the turn's record and :meth:`ConversationStore.flush` makes them in
-  a worker thread before the reply ends.
+- the database off the event loop: Agno calls a synchronous database from ``arun``, on the loop;
+  in a turn, those writes wait in the turn's record and :meth:`ConversationStore.flush` makes them
+  off the loop before the reply ends: on SQLite in one thread of the store's own (the file takes
+  one writer at a time), on PostgreSQL in the default thread pool. Reads run in that pool;
+- on SQLite, which one process serves, the conversations it stored kept in memory
+  (``agentllm.session_cache``): a conversation's next turn is not read back from the file. Any
+  write that is not a turn's forgets them all. On PostgreSQL every turn reads its conversation, so
+  a process sees the turns, deletions and renames of every other process.
 
-There is no cache of conversations: every turn reads its conversation from the database (Agno
-re-parses only runs whose stored text changed; a long conversation is read only as far back as
-the agent looks), so a process sees the turns, deletions and renames of every other process.
 Writes are Agno's own, committed before the turn's reply ends and before its lock is released,
 so nothing waits in a queue at shutdown.
 """
@@ -22,17 +24,21 @@ so nothing waits in a queue at shutdown.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agno.db.base import SessionType
 
+from agentllm.compat.agno import FORGETTING
 from agentllm.locks import ConversationLocks
+from agentllm.session_cache import RunCounts, SessionCache
 
 if TYPE_CHECKING:  # the mixin's contract: what Agno's SQL databases offer
     from agno.db.sqlite import SqliteDb as _SqlDb
@@ -40,52 +46,8 @@ else:
     _SqlDb = object
 
 log = logging.getLogger("agentllm.store")
-# A conversation with more runs than this is read only as far back as the agent looks
-# (``is_long``); measured on 2 cores, docs/BENCHMARKS.md.
-LONG_CONVERSATION = 100
-# How many conversations' lengths the store remembers.
-RUN_COUNTS = 10_000
 
-# Agno's BaseDb methods about sessions and runs, and what the store does with each. A test fails
-# when an Agno upgrade adds one that is in neither set, so the upgrade is looked at.
-OVERRIDDEN = frozenset({"upsert_session", "upsert_run", "get_session"})
-PASSED_THROUGH = frozenset(
-    {
-        # Reads: straight from the database, nothing here can be stale.
-        "get_sessions",
-        "get_run",
-        "get_runs",
-        "get_tool_results_for_session",
-        "get_compactions_for_session",
-        "list_transcript_sessions",
-        # Writes outside a turn (Agno's tools, AgentOS, an operator): straight to the database.
-        "upsert_sessions",
-        "delete_session",
-        "delete_sessions",
-        "rename_session",
-        "reassign_session_owner",
-        "delete_run",
-        "delete_runs",
-        "cancel_pending_run",
-        "delete_compactions_for_session",
-        "update_approval_run_status",
-        # Not conversations: evaluations, schedules, background tasks.
-        "create_eval_run",
-        "delete_eval_runs",
-        "get_eval_run",
-        "get_eval_runs",
-        "rename_eval_run",
-        "update_eval_run_user_id",
-        "start_task_run",
-        "complete_task_run",
-        "delete_schedule_runs",
-        "create_schedule_run",
-        "update_schedule_run",
-        "get_schedule_run",
-        "get_latest_schedule_runs",
-        "get_schedule_runs",
-    }
-)
+T = TypeVar("T")
 
 
 @dataclass
@@ -99,6 +61,10 @@ class TurnWrites:
     read: tuple[tuple[Any, ...], Any] | None = None
     # Writes Agno made on the event loop, made by :meth:`ConversationStore.flush` in a thread.
     pending: list[Callable[[], Any]] = field(default_factory=list)
+    # The session Agno wrote in this turn, the runs it holds (``Kept.window``), its runs' ids.
+    session: Any = None
+    window: int | None = None
+    run_ids: set[str] = field(default_factory=set)
 
     @property
     def stored(self) -> bool:
@@ -113,24 +79,83 @@ class TurnRefused(RuntimeError):
 class ConversationStore(_SqlDb):
     """Mixin over an Agno ``SqliteDb`` / ``PostgresDb`` (see the module docstring)."""
 
-    def __init__(self, *args: Any, locks: ConversationLocks, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, locks: ConversationLocks, exclusive: bool = False, **kwargs: Any
+    ) -> None:
+        """``exclusive``: this process is the database's only user (SQLite, ``claim_sqlite``):
+        conversations are kept in memory and writes are made in one thread."""
         super().__init__(*args, **kwargs)
         # Database errors are logged (by Agno, and by us): never with the statement's parameters,
         # which hold the conversation.
         self.db_engine.hide_parameters = True
         self.locks = locks
+        self.cache = SessionCache() if exclusive else None
+        self._exclusive = exclusive
+        self._thread: ThreadPoolExecutor | None = None  # started on the first write
         self._turns: dict[str, list[TurnWrites]] = {}
         self._turns_lock = threading.Lock()
-        # How many runs each conversation had when this process last read all of them: only a
-        # hint for how to read it next (a stale one costs time, never correctness).
-        self._run_counts: OrderedDict[str, int] = OrderedDict()
+        self.run_counts = RunCounts()
+
+    async def write(self, blocking: Callable[..., T], *args: Any) -> T:
+        """``blocking(*args)``, a write, off the event loop: on SQLite in the store's one thread
+        (SQLite takes one writer at a time: writers in several threads only wait on each
+        other's lock, in growing sleeps), on PostgreSQL in the default thread pool."""
+        if not self._exclusive:
+            return await asyncio.to_thread(blocking, *args)
+        with self._turns_lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="agentllm-db")
+            thread = self._thread
+        run = functools.partial(contextvars.copy_context().run, blocking, *args)
+        return await asyncio.get_running_loop().run_in_executor(thread, run)
 
     @asynccontextmanager
     async def aturn(self, session_id: str, timeout: float) -> AsyncIterator[TurnWrites]:
-        """Hold the conversation for a turn; the yielded record collects its writes."""
+        """Hold the conversation for a turn; the yielded record collects its writes. A turn
+        that ends without an error, every write landed, leaves its session in memory (SQLite);
+        any other end forgets it."""
         async with self.locks.hold(session_id, timeout):
             with self._recording(session_id) as writes:
-                yield writes
+                generation = self.cache.generation if self.cache is not None else 0
+                try:
+                    yield writes
+                except BaseException:
+                    if self.cache is not None:
+                        self.cache.drop(session_id)
+                    raise
+                if self.cache is not None:
+                    if (
+                        writes.stored
+                        and writes.session is not None
+                        and not writes.pending
+                        and generation == self.cache.generation
+                    ):
+                        self.cache.put(writes.session, writes.window)
+                        if writes.window is None:
+                            self.run_counts.note(session_id, len(writes.session.runs or []))
+                    else:
+                        self.cache.drop(session_id)
+
+    async def aread_for_turn(
+        self,
+        session_id: str,
+        user_id: str | None,
+        session_type: SessionType = SessionType.AGENT,
+        runs_limit: int | None = None,
+    ) -> Any:
+        """:meth:`read_for_turn`, served from memory when this process stored the conversation
+        (SQLite), else read off the loop."""
+        kept = (
+            None
+            if self.cache is None
+            else self.cache.get(session_id, user_id, session_type, runs_limit)
+        )
+        if kept is None:
+            return await asyncio.to_thread(
+                self.read_for_turn, session_id, user_id, session_type, runs_limit
+            )
+        self._serve(session_id, (session_type, user_id), kept.session, kept.window)
+        return kept.session
 
     def read_for_turn(
         self,
@@ -139,34 +164,26 @@ class ConversationStore(_SqlDb):
         session_type: SessionType = SessionType.AGENT,
         runs_limit: int | None = None,
     ) -> Any:
-        """Read the conversation for the turn that holds it (:meth:`aturn`), with its newest
-        ``runs_limit`` runs (None: all); Agno's own read of the same session in the same turn
-        gets this one instead of querying again. Nothing else can change the conversation in
-        between: the turn holds its lock."""
+        """Read the conversation for the turn that holds it (:meth:`aturn`), with at least its
+        newest ``runs_limit`` runs (None: all); Agno's own read of the same session in the same
+        turn gets this one instead of querying again. Nothing else can change the conversation
+        in between: the turn holds its lock. Blocking."""
+        if not self.run_counts.is_long(session_id):
+            runs_limit = None  # a full read costs less (RunCounts.is_long)
         found = super().get_session(
             session_id, session_type, user_id=user_id, runs_limit=runs_limit
         )
-        with self._turns_lock:
-            for writes in self._turns.get(session_id, ()):
-                writes.read = ((session_type, user_id), found)
+        if runs_limit is None:
+            self.run_counts.note(session_id, len(getattr(found, "runs", None) or []))
+        self._serve(session_id, (session_type, user_id), found, runs_limit)
         return found
 
-    def is_long(self, session_id: str) -> bool:
-        """Whether the conversation had more than ``LONG_CONVERSATION`` runs at its last full
-        read in this process. Reading only its newest runs then saves time; for a shorter one a
-        full read is cheaper, because it serves the runs that did not change from Agno's cache
-        of parsed runs, where a limited read parses every run it returns."""
+    def _serve(self, session_id: str, key: tuple[Any, Any], found: Any, window: int | None) -> None:
+        """Keep this turn's read for Agno's own read of the session (:meth:`get_session`)."""
         with self._turns_lock:
-            return self._run_counts.get(session_id, 0) > LONG_CONVERSATION
-
-    def note_runs(self, session_id: str, count: int) -> None:
-        """Remember that a full read found ``count`` runs (for the newest ``RUN_COUNTS``
-        conversations)."""
-        with self._turns_lock:
-            self._run_counts[session_id] = count
-            self._run_counts.move_to_end(session_id)
-            while len(self._run_counts) > RUN_COUNTS:
-                self._run_counts.popitem(last=False)
+            for writes in self._turns.get(session_id, ()):
+                writes.read = (key, found)
+                writes.window = window
 
     def get_session(
         self,
@@ -192,7 +209,12 @@ class ConversationStore(_SqlDb):
         )
 
     def close(self) -> None:
-        """Release the lock connections and the database's connection pool."""
+        """Release the store's thread, the lock connections and the connection pool (a later
+        use starts them again)."""
+        with self._turns_lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True)
         self.locks.close()
         self.db_engine.dispose()
 
@@ -202,9 +224,11 @@ class ConversationStore(_SqlDb):
         """Agno's write of a session row; made later, off the loop, when made in a turn on the
         event loop (:meth:`flush`)."""
         session_id = getattr(session, "session_id", None)
-        if self._defer(session_id, lambda: self._upsert_session(session, deserialize)):
-            return session
-        return self._upsert_session(session, deserialize)
+        turn = self._defer(session_id, lambda: self._upsert_session(session, deserialize))
+        if turn is None:
+            return self._upsert_session(session, deserialize)
+        turn.session = session
+        return session
 
     def upsert_run(
         self, run: Any, session_id: str, user_id: str | None = None, run_index: int | None = None
@@ -214,8 +238,26 @@ class ConversationStore(_SqlDb):
         index of its session (and keeps an existing run's): Agno computes it as the run's
         position in the session it read, which a turn may have read only the newest runs of
         (:meth:`read_for_turn`)."""
-        if not self._defer(session_id, lambda: self._upsert_run(run, session_id, user_id)):
+        turn = self._defer(session_id, lambda: self._upsert_run(run, session_id, user_id))
+        if turn is None:
             self._upsert_run(run, session_id, user_id)
+        else:
+            turn.run_ids.add(str(getattr(run, "run_id", "")))
+
+    def update_approval_run_status(self, run_id: str, run_status: Any) -> int:
+        """Agno's update of the approvals of a run it just stored; made with the turn's other
+        writes (:meth:`flush`) when made in a turn on the event loop (it then answers 0, which
+        Agno only logs)."""
+        with self._turns_lock:
+            session_id = next(
+                (sid for sid, turns in self._turns.items() if run_id in turns[-1].run_ids), None
+            )
+        if self._defer(session_id, lambda: self._update_approvals(run_id, run_status)) is None:
+            return self._update_approvals(run_id, run_status)
+        return 0
+
+    def _update_approvals(self, run_id: str, run_status: Any) -> int:
+        return int(super().update_approval_run_status(run_id, run_status))
 
     def flush(self, writes: TurnWrites) -> None:
         """Make the writes Agno made on the event loop in this turn, in order. Blocking: called
@@ -252,17 +294,18 @@ class ConversationStore(_SqlDb):
             raise
         self._report(session_id, None)
 
-    def _defer(self, session_id: str | None, write: Callable[[], Any]) -> bool:
+    def _defer(self, session_id: str | None, write: Callable[[], Any]) -> TurnWrites | None:
         """Keep ``write`` for its turn's :meth:`flush` if it is made on an event loop (Agno calls
-        a synchronous database from ``arun``) while a turn holds the conversation."""
+        a synchronous database from ``arun``) while a turn holds the conversation; that turn's
+        record, else None (the caller makes the write now)."""
         if session_id is None or not _on_event_loop():
-            return False
+            return None
         with self._turns_lock:
             turns = self._turns.get(session_id)
             if not turns:
-                return False
+                return None
             turns[-1].pending.append(write)
-        return True
+            return turns[-1]
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -296,6 +339,29 @@ class ConversationStore(_SqlDb):
             writes.writes += 1
             if failure is not None:
                 writes.failures.append(failure)
+
+
+def _forgetting(name: str) -> Callable[..., Any]:
+    """Agno's write ``name``, made with every conversation kept in memory forgotten, before (so
+    no turn is served from memory meanwhile) and after (so no turn that read before it keeps
+    what it read)."""
+
+    def write(self: ConversationStore, *args: Any, **kwargs: Any) -> Any:
+        if self.cache is not None:
+            self.cache.clear()
+        try:
+            return getattr(super(ConversationStore, self), name)(*args, **kwargs)
+        finally:
+            if self.cache is not None:
+                self.cache.clear()
+
+    write.__name__ = write.__qualname__ = name
+    write.__doc__ = f"Agno's ``{name}``; forgets the conversations kept in memory."
+    return write
+
+
+for _name in sorted(FORGETTING):
+    setattr(ConversationStore, _name, _forgetting(_name))
 
 
 def _on_event_loop() -> bool:

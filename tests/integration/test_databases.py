@@ -50,3 +50,34 @@ def test_postgres_conversation_survives_restart(tmp_path):
     (tmp_path / "one").mkdir()
     with throwaway_cluster() as url:
         conversation_survives_restart(tmp_path, url)
+
+
+@pytest.mark.skipif(
+    server_bin() is None, reason="PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+)
+async def test_a_slow_postgres_write_does_not_delay_another_conversation(monkeypatch):
+    """On PostgreSQL a turn's writes run in the thread pool: one conversation's write that takes
+    its time (a lock, a slow disk) holds up no other conversation. (SQLite takes one writer at a
+    time, so there the store makes its writes one at a time.)"""
+    from agno.db.postgres import PostgresDb
+
+    from agentllm import db
+    from agentllm.config import settings
+    from agentllm.provider.handler import AgnoLLM
+    from tests.support.handler import (
+        another_conversation_is_answered_meanwhile,
+        hold_one_conversation,
+    )
+
+    with throwaway_cluster() as url:
+        monkeypatch.setenv("AGENTLLM_DB_URL", url)
+        handler = AgnoLLM(settings())
+        started, release = hold_one_conversation(
+            monkeypatch, PostgresDb, "upsert_run", handler, "chat-slow"
+        )
+        try:
+            await another_conversation_is_answered_meanwhile(
+                handler, "agno/release-manager", started, release
+            )
+        finally:
+            db.close_all()

@@ -56,3 +56,13 @@ def loads_no_model(request: pytest.FixtureRequest) -> Iterator[None]:
             f"a unit test loads no model: move {request.node.nodeid} to "
             "tests/integration (it imported llama_cpp)"
         )
+
+
+@pytest.fixture(autouse=True)
+def closes_stores() -> Iterator[None]:
+    """The conversation stores a test opened through ``agentllm.db`` are closed after it: their
+    threads and connections."""
+    yield
+    from agentllm import db
+
+    db.close_all()

@@ -11,14 +11,11 @@ from agentllm.config import settings
 from agentllm.provider.agent_cache import AgentCache
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.types import ModelParams, Turn
-
-
-def params(user, chat):
-    headers = {"x-session-id": chat}
-    return {
-        "metadata": {"headers": headers, "user_api_key_end_user_id": user},
-        "proxy_server_request": {"headers": headers, "body": {"user": user}},
-    }
+from tests.support.handler import (
+    another_conversation_is_answered_meanwhile,
+    hold_one_conversation,
+    params,
+)
 
 
 async def test_agent_cache_is_an_lru_of_bounded_size():
@@ -318,29 +315,6 @@ def test_two_assistant_messages_a_client_sent_stay_two_turns():
     assert all(isinstance(t, Turn) for t in stored.turns)
 
 
-async def answer(handler: AgnoLLM, model: str, chat: str) -> str:
-    """One whole reply from the async path, as user ``u`` in conversation ``chat``."""
-    from tests.support.handler import entry_point
-
-    messages = [{"role": "user", "content": f"hello from {chat}"}]
-    response = await entry_point(handler, "acompletion", model, messages, "u", chat)
-    return response.choices[0].message.content
-
-
-async def another_conversation_is_answered_meanwhile(handler, slow_model, started, release):
-    """While a turn of ``slow_model`` in conversation chat-slow is held (``started`` set, until
-    ``release``), a turn of another conversation is answered; then the held one is too."""
-    blocked = asyncio.create_task(answer(handler, slow_model, "chat-slow"))
-    await asyncio.to_thread(started.wait, 30)
-    try:
-        fast = await answer(handler, "agno/release-manager", "chat-fast")
-        assert "hello from chat-fast" in fast
-        assert not blocked.done() and not release.is_set()
-    finally:
-        release.set()
-    assert "hello from chat-slow" in await blocked
-
-
 async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatch):
     import threading
 
@@ -365,38 +339,15 @@ async def test_a_slow_agent_build_does_not_delay_another_conversation(monkeypatc
     )
 
 
-def hold_one_conversation(monkeypatch, cls, method: str, handler: AgnoLLM, chat: str):
-    """Make ``cls.method`` block (a database that takes its time: a lock, a slow disk) for one
-    conversation until the returned ``release`` is set; ``started`` is set when it blocks."""
-    import threading
-
-    started, release = threading.Event(), threading.Event()
-    session = handler.prepare(
-        "agno/release-manager", [{"role": "user", "content": "x"}], {}, params("u", chat)
-    ).session_id
-    original = getattr(cls, method)
-
-    def slow(self, *args, **kwargs):
-        if session in (*args, *kwargs.values()):
-            started.set()
-            release.wait(30)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(cls, method, slow)
-    return started, release
-
-
-@pytest.mark.parametrize("call", ["read", "write"])
-async def test_a_slow_database_call_does_not_delay_another_conversation(monkeypatch, call):
-    from agno.db.sqlite import SqliteDb
-
+async def test_a_slow_database_read_does_not_delay_another_conversation(monkeypatch):
+    """Reads run in the thread pool. (Writes on SQLite are made one at a time, as SQLite takes
+    them; on PostgreSQL they are not: tests/integration/test_databases.py.)"""
     from agentllm.store import ConversationStore
 
     handler = AgnoLLM(settings())
-    cls, method = (
-        (ConversationStore, "read_for_turn") if call == "read" else (SqliteDb, "upsert_run")
+    started, release = hold_one_conversation(
+        monkeypatch, ConversationStore, "read_for_turn", handler, "chat-slow"
     )
-    started, release = hold_one_conversation(monkeypatch, cls, method, handler, "chat-slow")
     await another_conversation_is_answered_meanwhile(
         handler, "agno/release-manager", started, release
     )

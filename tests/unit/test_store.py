@@ -16,15 +16,17 @@ from agno.db.base import BaseDb, SessionType
 from agno.db.sqlite import SqliteDb
 from agno.run import RunContext
 from agno.run.agent import RunOutput
+from agno.run.base import RunStatus
 from agno.session import AgentSession
 from agno.tools.function import Function
 
+from agentllm.compat.agno import OVERRIDDEN, PASSED_THROUGH
 from agentllm.db import make_db
 from agentllm.models.offline import OfflineModel
 from agentllm.provider.handler import AgnoLLM
 from agentllm.provider.identity import RequestIdentity
 from agentllm.provider.types import ModelParams
-from agentllm.store import OVERRIDDEN, PASSED_THROUGH, ConversationStore
+from agentllm.store import ConversationStore
 from agentllm.tools import get_chat_history
 from tests.support.handler import entry_point
 
@@ -145,6 +147,10 @@ class Chat:
         )
         return reply.choices[0].message.content
 
+    def db(self) -> ConversationStore:
+        """The store the handler's agent uses (after the first turn)."""
+        return self.handler.agents.cached(("release-manager", ModelParams(), True)).db
+
     def stored(self) -> list[str]:
         """What the user said in each stored run, read by plain Agno from the file."""
         session = SqliteDb(db_file=str(self.path)).get_session(self.session_id, SessionType.AGENT)
@@ -166,29 +172,98 @@ def chat(tmp_path, monkeypatch) -> Chat:
     return Chat(tmp_path / "s.db")
 
 
-def test_a_turn_reads_its_conversation_from_the_database_once(chat):
-    """The handler reads the conversation to reconcile a client's history; Agno's own read in
-    the same turn, under the same lock, gets that read instead of a second query."""
+def statements(db) -> list[tuple[str, int]]:
+    """Every SQL statement ``db`` runs from now on, with the thread that ran it."""
     from sqlalchemy import event
 
-    history = [{"role": "user", "content": "alpha"}]
-    first = chat.ask_with_history(history)
-    history += [{"role": "assistant", "content": first}, {"role": "user", "content": "beta"}]
-    db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db
-    reads: list[str] = []
+    seen: list[tuple[str, int]] = []
     event.listen(
         db.db_engine,
         "before_cursor_execute",
-        lambda *a: reads.append(a[2]) if "FROM agno_sessions" in a[2] else None,
+        lambda *a: seen.append((a[2], threading.get_ident())),
     )
+    return seen
+
+
+def reads(seen: list[tuple[str, int]]) -> list[str]:
+    """The reads of conversations among ``seen``."""
+    return [s for s, _ in seen if s.startswith("SELECT") and re.search(r"agno_(sessions|runs)", s)]
+
+
+def test_a_turn_reads_its_conversation_from_the_database_at_most_once(chat):
+    """The handler reads the conversation to reconcile a client's history; Agno's own read in
+    the same turn, under the same lock, gets that read instead of a second query."""
+    history = [{"role": "user", "content": "alpha"}]
+    first = chat.ask_with_history(history)
+    history += [{"role": "assistant", "content": first}, {"role": "user", "content": "beta"}]
+    db = chat.db()
+    db.cache.clear()  # as after a restart: the conversation is only on disk
+    seen = statements(db)
     second = chat.ask_with_history(history)
     assert "context: alpha | beta" in second
-    assert len(reads) == 1, reads
-    # Later reads in the turn (a tool, the next turn) go to the database again.
-    chat.ask_with_history(
-        [*history, {"role": "assistant", "content": second}, {"role": "user", "content": "gamma"}]
+    assert len([s for s in reads(seen) if "FROM agno_sessions" in s]) == 1, reads(seen)
+
+
+def test_the_next_turn_on_sqlite_is_served_from_memory_and_still_stored(chat):
+    """SQLite is served by one process (agentllm.db.claim_sqlite): a conversation it stored is
+    not read back from the file on its next turn."""
+    first = chat.ask("alpha")
+    seen = statements(chat.db())
+    second = chat.ask_with_history(
+        [
+            {"role": "user", "content": "alpha"},
+            {"role": "assistant", "content": first},
+            {"role": "user", "content": "beta"},
+        ]
     )
-    assert len(reads) == 2
+    third = chat.ask("gamma")
+    assert "context: alpha | beta" in second and "context: alpha | beta | gamma" in third
+    assert reads(seen) == []
+    assert chat.stored() == ["alpha", "beta", "gamma"]
+
+
+def test_no_statement_of_a_turn_runs_on_the_event_loop(chat):
+    """The loop never waits on the database: every read and write of a turn (Agno's own too)
+    runs in the store's thread."""
+    chat.ask("alpha")
+    db = chat.db()
+    seen = statements(db)
+    chat.ask("beta")  # served from memory
+    db.cache.clear()
+    chat.ask("gamma")  # read from disk
+    loop_thread = threading.get_ident()  # Chat.ask runs its event loop in this thread
+    assert seen and not [s for s, thread in seen if thread == loop_thread]
+
+
+def test_a_conversation_changed_outside_a_turn_is_read_again(chat):
+    chat.ask("alpha")
+    chat.ask("beta")
+    # An Agno tool, an admin endpoint: any write that is not a turn's.
+    assert chat.db().delete_session(chat.session_id)
+    assert chat.ask("gamma").endswith("context: gamma")
+    assert chat.stored() == ["gamma"]
+
+
+def test_a_long_conversation_read_in_part_is_read_whole_when_a_client_sends_its_history(
+    chat, monkeypatch
+):
+    """A newest-message-only turn of a long conversation reads (and keeps) only the agent's
+    window of runs; a client that then sends the whole history is reconciled against every
+    stored run, not that window."""
+    from agentllm import session_cache
+
+    monkeypatch.setattr(session_cache, "LONG_CONVERSATION", 3)
+    history: list[dict[str, str]] = []
+    for n in range(14):  # more than the release manager's window (num_history_runs=10)
+        if n == 12:
+            chat.db().cache.clear()  # from here on the conversation is read in part
+        reply = chat.ask(f"w{n}")
+        history += [{"role": "user", "content": f"w{n}"}, {"role": "assistant", "content": reply}]
+    chat.ask_with_history([*history[:-2], {"role": "user", "content": "w13 again"}])
+    # Only the last turn was replaced (regenerated): every earlier one stays in the history.
+    session = SqliteDb(db_file=str(chat.path)).get_session(chat.session_id, SessionType.AGENT)
+    kept = [said(run) for run in session.runs if run.status != RunStatus.regenerated]
+    assert kept == [f"w{n}" for n in range(13)] + ["w13 again"]
 
 
 def test_a_turn_waits_for_its_conversation_and_gives_up_with_429_at_the_time_limit(
@@ -354,13 +429,14 @@ def test_a_newest_message_only_turn_reads_only_the_runs_the_agent_sees(chat, mon
     stay in order on disk."""
     from sqlalchemy import event
 
-    from agentllm import store
+    from agentllm import session_cache
 
-    monkeypatch.setattr(store, "LONG_CONVERSATION", 11)
+    monkeypatch.setattr(session_cache, "LONG_CONVERSATION", 11)
     turns = 14  # more than LONG_CONVERSATION, and the release manager's num_history_runs (10)
     for n in range(turns - 1):
         chat.ask(f"word{n}")
-    db = chat.handler.agents.cached(("release-manager", ModelParams(), True)).db
+    db = chat.db()
+    db.cache.clear()  # the conversation is only on disk (a restart; PostgreSQL)
     run_reads: list[str] = []
     event.listen(
         db.db_engine,

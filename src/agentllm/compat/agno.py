@@ -1,4 +1,5 @@
-"""Agno (3.1.x): callable instructions, and the private model methods our model classes override.
+"""Agno (3.1.x): callable instructions, the private model methods our model classes override, and
+the database methods our conversation store overrides.
 
 Agno's run events are matched by its public enums (``RunEvent``, ``TeamRunEvent``,
 ``WorkflowRunEvent``) in provider/events.py and provider/workflows.py; the contract test checks
@@ -50,4 +51,53 @@ MODEL_OVERRIDES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("agno.models.base:Model", "ainvoke", ("self", "args", "kwargs")),
     ("agno.models.base:Model", "invoke_stream", ("self", "args", "kwargs")),
     ("agno.models.base:Model", "ainvoke_stream", ("self", "args", "kwargs")),
+)
+
+
+# Writes that are not a turn's (Agno's tools, AgentOS, an operator): straight to the database,
+# and the store forgets every conversation it kept in memory (agentllm/store.py).
+FORGETTING = frozenset(
+    {
+        "upsert_sessions",
+        "delete_session",
+        "delete_sessions",
+        "rename_session",
+        "reassign_session_owner",
+        "delete_run",
+        "delete_runs",
+        "cancel_pending_run",
+        "delete_compactions_for_session",
+    }
+)
+# Agno's BaseDb methods about sessions and runs (agno/db/base.py), and what our store
+# (agentllm/store.py) does with each. A test fails when an Agno upgrade adds one that is in
+# neither set, so the upgrade is looked at.
+OVERRIDDEN = frozenset(
+    {"upsert_session", "upsert_run", "get_session", "update_approval_run_status"} | FORGETTING
+)
+PASSED_THROUGH = frozenset(
+    {
+        # Reads: straight from the database.
+        "get_sessions",
+        "get_run",
+        "get_runs",
+        "get_tool_results_for_session",
+        "get_compactions_for_session",
+        "list_transcript_sessions",
+        # Not conversations: evaluations, schedules, background tasks.
+        "create_eval_run",
+        "delete_eval_runs",
+        "get_eval_run",
+        "get_eval_runs",
+        "rename_eval_run",
+        "update_eval_run_user_id",
+        "start_task_run",
+        "complete_task_run",
+        "delete_schedule_runs",
+        "create_schedule_run",
+        "update_schedule_run",
+        "get_schedule_run",
+        "get_latest_schedule_runs",
+        "get_schedule_runs",
+    }
 )

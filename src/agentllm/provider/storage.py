@@ -1,8 +1,9 @@
 """The stored side of one turn, in one place: hold the conversation for the whole turn, read its
 runs, mark the runs the client's history replaced, and say whether the turn's writes landed.
 
-Every database call here runs in a worker thread, never on the event loop. Agno's own read of the
-session in the same turn is served from this turn's read (``ConversationStore.read_for_turn``).
+Every database call here runs off the event loop, in a thread. Agno's own read of the session in
+the same turn is served from this turn's read (``ConversationStore.read_for_turn``), and on SQLite
+a conversation this process stored is not read again (``agentllm.session_cache``).
 """
 
 from __future__ import annotations
@@ -31,21 +32,17 @@ class TurnStorage:
 
     async def runs(self, newest: int | None = None) -> list[Any]:
         """The conversation's stored runs, oldest first: at least the ``newest`` ones that make
-        up its history (None: every run). One read, in a thread; none for an agent without a
-        database."""
-        return [] if self.db is None else await asyncio.to_thread(self._runs, newest)
-
-    def _runs(self, newest: int | None) -> list[Any]:
+        up its history (None: every run). At most one read, off the loop; none for an agent
+        without a database."""
+        if self.db is None:
+            return []
         if isinstance(self.db, ConversationStore):
-            if not self.db.is_long(self.session_id):
-                newest = None  # a full read costs less (ConversationStore.is_long)
-            session = self.db.read_for_turn(
-                self.session_id, self.user_id, self.session_type, runs_limit=newest
+            session = await self.db.aread_for_turn(
+                self.session_id, self.user_id, self.session_type, newest
             )
-            if newest is None:
-                self.db.note_runs(self.session_id, len(getattr(session, "runs", None) or []))
         else:
-            session = self.db.get_session(
+            session = await asyncio.to_thread(
+                self.db.get_session,
                 session_id=self.session_id,
                 session_type=self.session_type,
                 user_id=self.user_id,
@@ -57,7 +54,11 @@ class TurnStorage:
         """Keep replaced runs on disk but out of the history, as Agno does for regenerated
         runs."""
         replaced = [run for run in runs if run.run_id in run_ids]
-        if replaced:
+        if not replaced:
+            return
+        if isinstance(self.db, ConversationStore):
+            await self.db.write(self._supersede, replaced)
+        else:
             await asyncio.to_thread(self._supersede, replaced)
 
     def _supersede(self, replaced: list[Any]) -> None:
@@ -66,9 +67,9 @@ class TurnStorage:
             self.db.upsert_run(run, session_id=self.session_id, user_id=self.user_id)
 
     async def flush(self) -> None:
-        """Make the writes Agno left for the turn (``ConversationStore.flush``), in a thread."""
+        """Make the writes Agno left for the turn (``ConversationStore.flush``), off the loop."""
         if isinstance(self.db, ConversationStore) and self.writes and self.writes.pending:
-            await asyncio.to_thread(self.db.flush, self.writes)
+            await self.db.write(self.db.flush, self.writes)
 
     @property
     def stored(self) -> bool:
