@@ -100,6 +100,12 @@ def check_chat_body(body: Mapping[str, Any]) -> RequestError | None:
     mishandle it (a 500, a failing stream), for any model, or ``None``: the guard's check."""
     if (problem := check_common(body)) is not None:
         return problem
+    if "," in body["model"] and body.get("stream"):
+        # LiteLLM sends a comma-separated model to each model (its batch completion) and answers
+        # with a list, which it cannot stream.
+        return RequestError(
+            "a comma-separated 'model' (LiteLLM's batch completion) cannot be streamed", "model"
+        )
     if body.get("response_format") is not None and not isinstance(body["response_format"], Mapping):
         return RequestError("'response_format' must be an object", "response_format")
     messages = body.get("messages")
