@@ -6,12 +6,13 @@ long each conversation was (:class:`RunCounts`), to read a long one only as far 
 Only SQLite uses it: there one process serves the file (``agentllm.db.claim_sqlite``), so what it
 stored is what the file holds. On PostgreSQL other processes write too, and every turn reads.
 
-An entry is Agno's own session object, as the turn that stored it left it: Agno keeps a turn's
-run in its session in the form it writes it (the scrubbed storage copy). The store
-(``agentllm.store``) puts a session here only after every write of its turn landed, and drops it
-when a turn fails, so a failed turn's run, which Agno added to the object before its write
-failed, never reaches the next turn. Bounded by conversations and by runs (least recently used
-first); a conversation longer than the whole budget is not kept.
+An entry is Agno's own session object as the turn that stored it left it, with the turn's run
+as a read of the database gives it back (Agno's run object can hold more than it writes: an
+image's bytes, where the row keeps a reference). The store (``agentllm.store``) puts a session
+here only after every write of its turn landed, and drops it when a turn fails, so a failed
+turn's run, which Agno added to the object before its write failed, never reaches the next turn.
+Bounded by conversations and by runs (least recently used first); a conversation longer than the
+whole budget is not kept.
 """
 
 from __future__ import annotations

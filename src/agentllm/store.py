@@ -38,6 +38,7 @@ from agno.db.base import SessionType
 
 from agentllm.compat.agno import FORGETTING
 from agentllm.locks import ConversationLocks
+from agentllm.provider.runs import drop_replayed_input
 from agentllm.session_cache import RunCounts, SessionCache
 
 if TYPE_CHECKING:  # the mixin's contract: what Agno's SQL databases offer
@@ -61,10 +62,12 @@ class TurnWrites:
     read: tuple[tuple[Any, ...], Any] | None = None
     # Writes Agno made on the event loop, made by :meth:`ConversationStore.flush` in a thread.
     pending: list[Callable[[], Any]] = field(default_factory=list)
-    # The session Agno wrote in this turn, the runs it holds (``Kept.window``), its runs' ids.
+    # The session Agno wrote in this turn, the runs it holds (``Kept.window``), its runs' ids,
+    # and each run as a read of the database would give it back (:meth:`_upsert_run`).
     session: Any = None
     window: int | None = None
     run_ids: set[str] = field(default_factory=set)
+    stored_runs: dict[str, Any] = field(default_factory=dict)
 
     @property
     def stored(self) -> bool:
@@ -130,6 +133,8 @@ class ConversationStore(_SqlDb):
                         and not writes.pending
                         and generation == self.cache.generation
                     ):
+                        runs = writes.session.runs or []
+                        writes.session.runs = [writes.stored_runs.get(r.run_id, r) for r in runs]
                         self.cache.put(writes.session, writes.window)
                         if writes.window is None:
                             self.run_counts.note(session_id, len(writes.session.runs or []))
@@ -234,10 +239,12 @@ class ConversationStore(_SqlDb):
         self, run: Any, session_id: str, user_id: str | None = None, run_index: int | None = None
     ) -> None:
         """Agno's write of a run; made later, off the loop, when made in a turn on the event loop
-        (:meth:`flush`). ``run_index`` is left to the database, which gives a new run the next
-        index of its session (and keeps an existing run's): Agno computes it as the run's
-        position in the session it read, which a turn may have read only the newest runs of
+        (:meth:`flush`). Its input keeps only what the turn adds (``drop_replayed_input``).
+        ``run_index`` is left to the database, which gives a new run the next index of its
+        session (and keeps an existing run's): Agno computes it as the run's position in the
+        session it read, which a turn may have read only the newest runs of
         (:meth:`read_for_turn`)."""
+        drop_replayed_input(run)
         turn = self._defer(session_id, lambda: self._upsert_run(run, session_id, user_id))
         if turn is None:
             self._upsert_run(run, session_id, user_id)
@@ -293,6 +300,13 @@ class ConversationStore(_SqlDb):
             self._report(session_id, describe_error(exc))
             raise
         self._report(session_id, None)
+        if self.cache is not None:
+            # Kept in memory as the database holds it: Agno's run object can hold more than it
+            # writes (an image's bytes, where the row keeps its reference).
+            stored = type(run).from_dict(run.to_dict())
+            with self._turns_lock:
+                for writes in self._turns.get(session_id, ()):
+                    writes.stored_runs[str(run.run_id)] = stored
 
     def _defer(self, session_id: str | None, write: Callable[[], Any]) -> TurnWrites | None:
         """Keep ``write`` for its turn's :meth:`flush` if it is made on an event loop (Agno calls

@@ -266,6 +266,21 @@ def test_a_long_conversation_read_in_part_is_read_whole_when_a_client_sends_its_
     assert kept == [f"w{n}" for n in range(13)] + ["w13 again"]
 
 
+def test_a_turn_stores_what_it_adds_not_the_history_it_replays(chat):
+    """A client that sends its history gets it replayed to the agent; each stored run keeps as
+    its input only its own message, not the whole history again (which would grow the database
+    with the square of the conversation's length)."""
+    history: list[dict[str, str]] = []
+    for word in ["alpha", "beta", "gamma"]:
+        history.append({"role": "user", "content": word})
+        reply = chat.ask_with_history(history)
+        history.append({"role": "assistant", "content": reply})
+    assert "context: alpha | beta | gamma" in reply
+    session = SqliteDb(db_file=str(chat.path)).get_session(chat.session_id, SessionType.AGENT)
+    inputs = [[m["content"] for m in run.input.to_dict()["input_content"]] for run in session.runs]
+    assert inputs == [["alpha"], ["beta"], ["gamma"]]
+
+
 def test_a_turn_waits_for_its_conversation_and_gives_up_with_429_at_the_time_limit(
     chat, monkeypatch
 ):

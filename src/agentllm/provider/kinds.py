@@ -19,7 +19,7 @@ from agentllm.compat import agno as compat_agno
 from agentllm.provider.conversation import Plan, StoredRun
 from agentllm.provider.events import AGENT_EVENTS, TEAM_EVENTS, Vocabulary, run_item
 from agentllm.provider.media import accepts_images, no_images
-from agentllm.provider.runs import agent_turns, run_input
+from agentllm.provider.runs import agent_input, agent_turns, run_input
 from agentllm.provider.types import ChatRequest, Item
 from agentllm.provider.workflows import WorkflowReply, workflow_turns
 from agentllm.provider.workflows import no_images as workflow_no_images
@@ -75,6 +75,10 @@ class AgentKind:
         return None if accepts_images(runner.model) else no_images(model, runner.model)
 
     def call(self, runner: Any, request: ChatRequest, plan: Plan, kwargs: dict[str, Any]) -> Call:
+        return runner, agent_input(request, plan), self.run_kwargs(request, plan, kwargs)
+
+    @staticmethod
+    def run_kwargs(request: ChatRequest, plan: Plan, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs = {
             **kwargs,
             "yield_run_output": True,
@@ -82,7 +86,7 @@ class AgentKind:
         }
         if request.system:
             kwargs["metadata"] = {REQUEST_SYSTEM_KEY: list(request.system)}
-        return runner, run_input(request, plan), kwargs
+        return kwargs
 
     def translator(self, runner: Any, model: str) -> Callable[[Any], Iterable[Item]]:
         names = self.events
@@ -109,10 +113,11 @@ class TeamKind(AgentKind):
         return None  # a team reads its members' runs of the session too
 
     def call(self, runner: Any, request: ChatRequest, plan: Plan, kwargs: dict[str, Any]) -> Call:
-        team, messages, kwargs = super().call(runner, request, plan, kwargs)
+        kwargs = self.run_kwargs(request, plan, kwargs)
         # A team flattens a list into one message: earlier turns reach its leader as the team's
         # additional input, on a copy for this run only.
-        *earlier, newest = messages
+        *earlier, newest = run_input(request, plan)
+        team = runner
         if earlier:
             team = team.deep_copy(update={"additional_input": earlier})
         # Its images go beside the text: a team stores an input message's images as bytes

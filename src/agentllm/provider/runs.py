@@ -1,9 +1,13 @@
 """An agent's stored Agno runs as turns, and a turn as Agno messages: the Agno side of
 reconciliation (``conversation`` holds the rule, over plain turns; ``workflows`` reads a
-workflow's runs). No I/O here: the turn's storage (``storage``) reads and writes.
+workflow's runs), and what of a run's input is stored. No I/O here: the turn's storage
+(``storage``) reads and writes.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
 
 from agno.models.message import Message
 from agno.run.base import HISTORY_SKIP_STATUSES
@@ -52,8 +56,48 @@ def agno_message(turn: Turn, from_history: bool = False) -> Message:
 
 
 def run_input(request: ChatRequest, plan: Plan) -> list[Message]:
-    """The messages for ``agent.run``: replayed turns are marked as history, not stored twice."""
+    """The messages for a run: replayed turns are marked as history, not stored twice (the store
+    keeps them out of the run's stored input: ``agentllm.store``)."""
     messages = [agno_message(t, from_history=True) for t in plan.replay]
     messages += [agno_message(t) for t in plan.record]
     messages.append(agno_message(Turn("user", request.message, request.images)))
     return messages
+
+
+def agent_input(request: ChatRequest, plan: Plan) -> list[Message | dict[str, Any]]:
+    """``run_input`` for ``Agent.arun``, the replayed turns as the dicts Agno's ``arun`` takes
+    for messages (it validates each into a ``Message``): at the end of a run Agno serializes the
+    run's whole input (``RunInput.input_content_string``), and a ``Message`` costs it about
+    60 us there, a dict almost nothing. A client that sends a history of 400 messages would
+    otherwise pay 25 ms a turn for it (docs/BENCHMARKS.md, scenario 8)."""
+    replayed = [
+        {
+            "role": t.role,
+            "content": t.content if t.content or not t.images else None,  # as agno_message
+            "images": agno_images(t.images),
+            "from_history": True,
+        }
+        for t in plan.replay
+    ]
+    return [*replayed, *run_input(request, replace(plan, replay=()))]
+
+
+def drop_replayed_input(run: Any) -> None:
+    """Keep in a run's stored input only the messages it adds: not the earlier turns a client sent
+    again, which the turn replays to the agent marked ``from_history`` (``run_input``) and
+    earlier runs already hold. Agno stores a run's input whole; kept, every run of a client that
+    sends its whole history would hold that history again. ``run`` is Agno's storage copy of the
+    run: its input is replaced, not changed, so the running run keeps its own."""
+    given = getattr(run, "input", None)
+    content = getattr(given, "input_content", None)
+    if given is None or not isinstance(content, list):
+        return
+    added = [m for m in content if not _from_history(m)]
+    if len(added) != len(content):
+        run.input = replace(given, input_content=added)
+
+
+def _from_history(message: Any) -> bool:
+    if isinstance(message, dict):
+        return bool(message.get("from_history"))
+    return bool(getattr(message, "from_history", False))
