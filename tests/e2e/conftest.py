@@ -116,6 +116,7 @@ def _wait_healthy(
     startup_timeout: float,
 ) -> OpenWebUI:
     url = f"http://127.0.0.1:{port}"
+    pause = 0.05
     while time.monotonic() - started < startup_timeout:
         if process.poll() is not None:
             raise RuntimeError(
@@ -127,7 +128,9 @@ def _wait_healthy(
                 return OpenWebUI(url=url, log_path=log_path, process=process, log_file=log_file)
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        # A poll with a short backoff: Open WebUI's readiness is known by asking its /health.
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
     raise RuntimeError(f"open-webui not healthy after {startup_timeout} s:\n{log_path.read_text()}")
 
 

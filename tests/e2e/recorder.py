@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
+T = TypeVar("T")
 HOP_BY_HOP = {"host", "content-length", "connection", "transfer-encoding", "accept-encoding"}
 
 
@@ -46,7 +48,7 @@ class Recorder:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
         self.requests: list[Recorded] = []
-        self._lock = threading.Lock()
+        self._recorded = threading.Condition()  # guards ``requests``; notified on each new one
         self._client = httpx.Client(timeout=httpx.Timeout(None, connect=10))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -66,8 +68,16 @@ class Recorder:
         self._client.close()
 
     def chats(self) -> list[Recorded]:
-        with self._lock:
+        with self._recorded:
             return [r for r in self.requests if r.is_chat]
+
+    def wait_for_chats(self, found: Callable[[list[Recorded]], T], timeout: float) -> T | None:
+        """``found(chat requests)`` once it is truthy, checked as each request is recorded;
+        its last (falsy) value after ``timeout`` seconds."""
+        with self._recorded:
+            return self._recorded.wait_for(
+                lambda: found([r for r in self.requests if r.is_chat]), timeout
+            )
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         recorder = self
@@ -84,7 +94,7 @@ class Recorder:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                with recorder._lock:
+                with recorder._recorded:
                     recorder.requests.append(
                         Recorded(
                             self.command,
@@ -93,6 +103,7 @@ class Recorder:
                             body,
                         )
                     )
+                    recorder._recorded.notify_all()
                 request = recorder._client.build_request(
                     self.command,
                     recorder.upstream + self.path,

@@ -97,12 +97,28 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name))
 
 
+def poll(check, seconds: float = 15):
+    """``check()`` once it is truthy, else its last value after ``seconds``.
+
+    A poll with a short backoff: what the proxy stored is in its database, which announces nothing.
+    """
+    deadline, pause = time.monotonic() + seconds, 0.01
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 2, 0.2)
+    return value
+
+
 def wait_stored(proxy, user_id: str, chat: str, expected: list[str]) -> None:
     """The proxy stores a turn as its stream ends: give it a moment after the page shows it."""
-    deadline = time.monotonic() + 15
-    while (found := stored_user_messages(proxy.db_path, user_id, chat)) != expected:
-        assert time.monotonic() < deadline, f"stored {found}, expected {expected}"
-        time.sleep(0.2)
+    found: list[str] = []
+
+    def stored() -> bool:
+        nonlocal found
+        found = stored_user_messages(proxy.db_path, user_id, chat)
+        return found == expected
+
+    assert poll(stored), f"stored {found}, expected {expected}"
 
 
 def stored_runs_of(proxy, user_id: str, chat: str) -> list:
@@ -130,14 +146,20 @@ def turns_of(recorder, chat: str) -> list:
 
 def wait_for_background_tasks(recorder, kinds: set[str]) -> list:
     """Open WebUI's background requests once one of each kind (a word of its prompt) was seen."""
-    deadline = time.monotonic() + 30
-    while True:
-        tasks = [r for r in recorder.chats() if r.is_background_task]
-        seen = {k for r in tasks for k in kinds if k in r.body["messages"][0]["content"].lower()}
-        if seen == kinds:
-            return tasks
-        assert time.monotonic() < deadline, f"background tasks seen: {sorted(seen)}"
-        time.sleep(0.2)
+
+    def background(chats: list) -> list:
+        return [r for r in chats if r.is_background_task]
+
+    def seen(tasks: list) -> set[str]:
+        return {k for r in tasks for k in kinds if k in r.body["messages"][0]["content"].lower()}
+
+    def all_kinds(chats: list) -> list | None:
+        tasks = background(chats)
+        return tasks if seen(tasks) == kinds else None
+
+    tasks = recorder.wait_for_chats(all_kinds, timeout=30)
+    assert tasks, f"background tasks seen: {sorted(seen(background(recorder.chats())))}"
+    return tasks
 
 
 # tests ------------------------------------------------------------------------------------------
@@ -286,14 +308,15 @@ def test_a_workflows_first_step_is_a_thought_and_the_next_turn_sees_the_history_
         "context: kappa notes | lambda next", timeout=60_000
     )
     screenshot(page, "open-webui-workflow.png")
-    deadline = time.monotonic() + 15
-    while True:  # the proxy stores a turn as its stream ends
+    statuses: list = []
+
+    def both_completed() -> bool:  # the proxy stores a turn as its stream ends
+        nonlocal statuses
         runs = stored_runs(proxy.db_path, open_webui.user_id, chat, agent="release-notes")
         statuses = [getattr(r.status, "value", r.status) for r in runs]
-        if statuses == ["COMPLETED", "COMPLETED"]:
-            break
-        assert time.monotonic() < deadline, f"stored runs {statuses}"
-        time.sleep(0.2)
+        return statuses == ["COMPLETED", "COMPLETED"]
+
+    assert poll(both_completed), f"stored runs {statuses}"
 
 
 def test_a_tool_call_shows_as_open_webuis_tool_call_and_the_next_turn_reconciles(

@@ -17,7 +17,7 @@ from agno.exceptions import ContextWindowExceededError
 from agno.models.message import Message
 
 from agentllm.config import local_model_available
-from agentllm.models import build_model
+from agentllm.models import build_model, gguf
 from agentllm.models import local as local_module
 from agentllm.models.local import (
     LocalModel,
@@ -250,9 +250,9 @@ async def test_an_unset_max_tokens_takes_the_room_left_in_the_context():
 
 def test_exit_does_not_free_a_model_under_a_running_generation(monkeypatch):
     loaded = load(model_file("local"))
-    monkeypatch.setattr(local_module, "CLOSE_WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(gguf, "CLOSE_WAIT_SECONDS", 0.01)
     with loaded.lock:  # a generation holds the model, as a reply still streaming at exit would
-        local_module._close_all()
+        gguf._close_all()
         assert loaded.llama.tokenize(b"still loaded")  # not freed under the generation
     loaded.llama.close()
     assert load(model_file("local")) is not loaded  # the next use loads it again

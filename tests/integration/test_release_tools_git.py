@@ -373,11 +373,11 @@ def test_a_server_without_git_says_so(demo, monkeypatch, tmp_path):
 
 
 def test_a_version_decided_from_part_of_the_history_says_so(demo, monkeypatch):
-    import agentllm.tools.release_tools as release_tools
+    import agentllm.tools.release_history as release_history
 
-    monkeypatch.setattr(release_tools, "MAX_COMMITS", 2)
+    monkeypatch.setattr(release_history, "MAX_COMMITS", 2)
     result = answer(toolkit(demo).next_version("demo"))
     assert result["commits"] == 5
     assert "newest 2 of 5 commits" in result["warning"]
-    monkeypatch.setattr(release_tools, "MAX_COMMITS", 1000)
+    monkeypatch.setattr(release_history, "MAX_COMMITS", 1000)
     assert "warning" not in answer(toolkit(demo).next_version("demo"))

@@ -178,15 +178,17 @@ async def test_a_failed_or_timed_out_run_leaves_no_task_behind(monkeypatch, cue)
     with pytest.raises((litellm.Timeout, litellm.BadGatewayError)):
         async for _ in handler.events(run):
             pass
-    # Generators Agno abandoned are closed by short-lived clean-up tasks; give them a moment,
-    # then nothing of the run may still be pending (a hanging model call would be).
-    for _ in range(50):
-        leftover = [
+    # Generators Agno abandoned are closed by short-lived clean-up tasks; wait for them (and
+    # any they start) to end, then nothing of the run may still be pending (a hanging model
+    # call would be).
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 1.0
+    while (
+        leftover := [
             t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()
         ]
-        if not leftover:
-            break
-        await asyncio.sleep(0.02)
+    ) and loop.time() < deadline:
+        await asyncio.wait(leftover, timeout=deadline - loop.time())
     assert leftover == []
 
 

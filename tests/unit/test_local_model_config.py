@@ -10,8 +10,7 @@ from __future__ import annotations
 import pytest
 from agno.models.message import Message
 
-from agentllm.models import ModelConfigError, build_model
-from agentllm.models import local as local_module
+from agentllm.models import ModelConfigError, build_model, gguf
 from agentllm.models.local import LocalModel, LocalModelUnavailable, model_file, template_messages
 
 
@@ -30,7 +29,7 @@ def test_a_missing_file_is_a_configuration_error(monkeypatch, tmp_path):
 
 def test_a_missing_runtime_says_how_to_install_it(monkeypatch):
     # Stands in for a checkout where `uv sync --extra local` never ran.
-    monkeypatch.setattr(local_module, "runtime_installed", lambda: False)
+    monkeypatch.setattr(gguf, "runtime_installed", lambda: False)
     with pytest.raises(
         LocalModelUnavailable, match=r"make serve MODEL=local.*uv sync --extra local"
     ):
@@ -61,7 +60,7 @@ def test_start_up_refuses_a_missing_runtime_saying_how_to_install_it(monkeypatch
 
     assert local_model_problem("echo") is None
     assert local_model_problem("local") is None
-    monkeypatch.setattr(local_module, "runtime_installed", lambda: False)
+    monkeypatch.setattr(gguf, "runtime_installed", lambda: False)
     problem = local_model_problem("local")
     assert problem and "make serve MODEL=local" in problem and "uv sync --extra local" in problem
 

@@ -1,6 +1,7 @@
 """Release rules over plain data: Conventional Commits and the next Semantic Version (a Keep a
 Changelog section: ``changelog.py``; what a repository's files declare: ``project_files.py``).
-No git here (``git.py`` reads the repository; ``release_tools.py`` joins them).
+No git here (``git.py`` reads the repository; ``release_history.py`` and
+``release_checklist.py`` join them).
 
 Versions are SemVer (the ``semver`` package): tags are ``vX.Y.Z`` or ``X.Y.Z`` with SemVer
 pre-releases (``v1.3.0-rc.1``). Commit messages are read with a small parser written to the
