@@ -1,9 +1,9 @@
 """Run an async stream ahead of its reader: it goes on producing in its own task while the reader
 sends what it has, and the reader takes everything produced meanwhile in one go.
 
-LiteLLM's streaming path costs about the same per chunk whatever the chunk holds, so a reply whose
-deltas were already waiting is cheaper sent together. Nothing is held back to wait for company:
-when nothing is waiting, the reader gets the next item as soon as it is produced.
+LiteLLM's streaming path has a cost per chunk (docs/BENCHMARKS.md), so deltas that are already
+waiting are cheaper sent together. Nothing is held back to wait for company: when nothing is
+waiting, the reader gets the next item as soon as it is produced.
 """
 
 from __future__ import annotations
