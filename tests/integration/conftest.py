@@ -251,6 +251,15 @@ def proxy(tmp_path_factory) -> Iterator[Proxy]:
     stop_proxy(running)
 
 
+@pytest.fixture(scope="session")
+def slow_proxy(tmp_path_factory) -> Iterator[Proxy]:
+    """A proxy whose offline model waits 50 ms before each word: a model that produces its reply
+    over time, as a real one does (the default one produces a whole reply at once)."""
+    running = start_proxy(tmp_path_factory.mktemp("slow"), {"AGENTLLM_ECHO_DELAY": "0.05"})
+    yield running
+    stop_proxy(running)
+
+
 @pytest.fixture
 def client(proxy) -> openai.OpenAI:
     return proxy.client()

@@ -297,15 +297,6 @@ async def test_concurrent_turns_on_one_conversation_are_all_stored(proxy):
     assert sorted(stored_user_messages(proxy.db_path, ANONYMOUS, chat)) == sorted([*words, "last"])
 
 
-@pytest.fixture(scope="module")
-def slow_proxy(tmp_path_factory):
-    from tests.integration.conftest import start_proxy, stop_proxy
-
-    running = start_proxy(tmp_path_factory.mktemp("slow"), {"AGENTLLM_ECHO_DELAY": "0.05"})
-    yield running
-    stop_proxy(running)
-
-
 async def test_conversations_never_wait_on_each_other(slow_proxy):
     aclient = slow_proxy.async_client()
     long_text = " ".join(f"word{i}" for i in range(40))  # ~80 streamed words: ~4 s

@@ -43,7 +43,9 @@ def test_responses_answer_is_one_assistant_message(client):
     assert usage.total_tokens == usage.input_tokens + usage.output_tokens
 
 
-def test_responses_stream_ends_completed_with_the_whole_answer(client):
+def test_responses_stream_ends_completed_with_the_whole_answer(slow_proxy):
+    # A model that makes its words over time: several deltas, which the bridge must add up.
+    client = slow_proxy.client()
     events = list(client.responses.create(model=AGENT, input="draft notes", stream=True))
     types = [e.type for e in events]
     assert types[:2] == ["response.created", "response.in_progress"]
@@ -86,9 +88,10 @@ def test_messages_answer_is_one_text_block(proxy):
     assert reply["usage"]["output_tokens"] == 4 and reply["usage"]["input_tokens"] > 0
 
 
-def test_messages_stream_is_one_text_block_then_the_stop(proxy):
+def test_messages_stream_is_one_text_block_then_the_stop(slow_proxy):
+    # A model that makes its words over time: several deltas, all in one text block.
     body = {"model": AGENT, "max_tokens": 100, "messages": [{"role": "user", "content": "go on"}]}
-    events = anthropic_events(proxy, body)
+    events = anthropic_events(slow_proxy, body)
     names = [name for name, _ in events]
     assert names[:2] == ["message_start", "content_block_start"]
     assert names[-3:] == ["content_block_stop", "message_delta", "message_stop"]

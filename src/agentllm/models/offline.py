@@ -142,7 +142,8 @@ class OfflineModel(Model):
     top_p: float | None = None
     stop: list[str] | str | None = None
     seed: int | None = None
-    # Seconds to wait before each streamed word; lets tests exercise slow models and cancellation.
+    # Seconds to wait before each streamed word (of the reply or its thought); lets tests exercise
+    # slow models and cancellation.
     delay: float = 0.0
 
     def _step(self, messages: list[Message]) -> tuple[Step, MessageMetrics]:
@@ -220,7 +221,7 @@ class OfflineModel(Model):
     ) -> Iterator[ModelResponse]:
         step, usage = self._step(messages)
         for delta in _deltas(step):
-            if self.delay and delta.content:
+            if self.delay and (delta.content or delta.reasoning_content):
                 time.sleep(self.delay)
             yield delta
         yield self._parse_provider_response_delta((step.finish_reason, usage))
@@ -230,7 +231,7 @@ class OfflineModel(Model):
     ) -> AsyncIterator[ModelResponse]:
         step, usage = self._step(messages)
         for delta in _deltas(step):
-            if self.delay and delta.content:
+            if self.delay and (delta.content or delta.reasoning_content):
                 await asyncio.sleep(self.delay)
             yield delta
         yield self._parse_provider_response_delta((step.finish_reason, usage))

@@ -1,11 +1,14 @@
 """Reply items -> LiteLLM's types: streamed chunks (``GenericStreamingChunk``, or
-``ModelResponseStream`` for thinking) and the whole ``ModelResponse``. Pure: no I/O.
+``ModelResponseStream`` for thinking) and the whole ``ModelResponse``. Pure, but for
+``stream_chunks``, which runs the run ahead of the client (``ahead``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from itertools import groupby
 
 from litellm.types.utils import (
     Delta,
@@ -16,6 +19,7 @@ from litellm.types.utils import (
 )
 from litellm.types.utils import Usage as LiteLLMUsage
 
+from agentllm.provider.ahead import run_ahead
 from agentllm.provider.errors import no_final_output
 from agentllm.provider.tool_calls import ToolView
 from agentllm.provider.types import Finished, Item, Thought, ToolCall, Usage
@@ -92,13 +96,28 @@ def stream_chunk(item: Item, stream_id: str, view: ToolView) -> Chunk | None:
     return text_chunk(text) if text else None
 
 
+def merged(items: list[Item]) -> Iterator[Item]:
+    """``items`` in order, each run of text deltas as one text and each run of thoughts as one
+    thought; tool calls and the run's end stay as they are."""
+    for kind, group in groupby(items, key=type):
+        if kind is str:
+            yield "".join(group)  # type: ignore[arg-type]
+        elif kind is Thought:
+            yield Thought("".join(t.text for t in group))  # type: ignore[union-attr]
+        else:
+            yield from group
+
+
 async def stream_chunks(
     items: AsyncIterator[Item], stream_id: str, view: ToolView
 ) -> AsyncIterator[Chunk]:
-    """The streamed reply: a chunk per item, as the run yields it."""
-    async for item in items:
-        if (chunk := stream_chunk(item, stream_id, view)) is not None:
-            yield chunk
+    """The streamed reply. The run goes ahead in its own task; what it made while the last chunk
+    was being sent goes out merged (``merged``), and a lone item goes out as soon as it is made."""
+    async with aclosing(run_ahead(items)) as batches:
+        async for batch in batches:
+            for item in merged(batch):
+                if (chunk := stream_chunk(item, stream_id, view)) is not None:
+                    yield chunk
 
 
 def whole_reply(
