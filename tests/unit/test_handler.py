@@ -353,3 +353,26 @@ async def test_a_slow_database_read_does_not_delay_another_conversation(monkeypa
     await another_conversation_is_answered_meanwhile(
         handler, "agno/release-manager", started, release
     )
+
+
+def test_a_stored_run_keeps_only_the_messages_its_turn_adds():
+    """What ``ConversationStore.upsert_run`` stores of a run's input: an agent's input and a
+    team's additional input lose the replayed (``from_history``) messages; the running run's own
+    input object is left alone."""
+    from agno.models.message import Message
+    from agno.run.agent import RunInput, RunOutput
+    from agno.run.team import TeamRunOutput
+
+    from agentllm.provider.runs import drop_replayed_input
+
+    old, new = (
+        Message(role="user", content="old", from_history=True),
+        Message(role="user", content="new"),
+    )
+    given = RunInput(input_content=[{"role": "user", "content": "old", "from_history": True}, new])
+    run = RunOutput(run_id="r", input=given)
+    drop_replayed_input(run)
+    assert run.input.input_content == [new] and len(given.input_content) == 2
+    team = TeamRunOutput(run_id="t", additional_input=[old, new])
+    drop_replayed_input(team)
+    assert team.additional_input == [new]

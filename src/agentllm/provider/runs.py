@@ -85,16 +85,19 @@ def agent_input(request: ChatRequest, plan: Plan) -> list[Message | dict[str, An
 def drop_replayed_input(run: Any) -> None:
     """Keep in a run's stored input only the messages it adds: not the earlier turns a client sent
     again, which the turn replays to the agent marked ``from_history`` (``run_input``) and
-    earlier runs already hold. Agno stores a run's input whole; kept, every run of a client that
-    sends its whole history would hold that history again. ``run`` is Agno's storage copy of the
-    run: its input is replaced, not changed, so the running run keeps its own."""
+    earlier runs already hold. Agno stores a run's input (a team's: its additional input) whole;
+    kept, every run of a client that sends its whole history would hold that history again.
+    ``run`` is Agno's storage copy of the run: the lists are replaced, not changed, so the
+    running run keeps its own."""
     given = getattr(run, "input", None)
     content = getattr(given, "input_content", None)
-    if given is None or not isinstance(content, list):
-        return
-    added = [m for m in content if not _from_history(m)]
-    if len(added) != len(content):
-        run.input = replace(given, input_content=added)
+    if given is not None and isinstance(content, list):
+        added = [m for m in content if not _from_history(m)]
+        if len(added) != len(content):
+            run.input = replace(given, input_content=added)
+    extra = getattr(run, "additional_input", None)
+    if isinstance(extra, list) and any(_from_history(m) for m in extra):
+        run.additional_input = [m for m in extra if not _from_history(m)]
 
 
 def _from_history(message: Any) -> bool:
