@@ -31,15 +31,14 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager, suppress
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agno.db.base import SessionType
 
 from agentllm.compat.agno import FORGETTING
 from agentllm.locks import ConversationLocks
-from agentllm.provider.runs import drop_replayed_input
 from agentllm.session_cache import RunCounts, SessionCache
+from agentllm.turn_writes import TurnRefused, TurnWrites, describe_error, drop_replayed_input
 
 if TYPE_CHECKING:  # the mixin's contract: what Agno's SQL databases offer
     from agno.db.sqlite import SqliteDb as _SqlDb
@@ -49,34 +48,6 @@ else:
 log = logging.getLogger("agentllm.store")
 
 T = TypeVar("T")
-
-
-@dataclass
-class TurnWrites:
-    """What happened to the writes of one turn of one conversation."""
-
-    session_id: str
-    writes: int = 0
-    failures: list[str] = field(default_factory=list)
-    # The conversation as the handler read it in this turn, kept for Agno's own read (below).
-    read: tuple[tuple[Any, ...], Any] | None = None
-    # Writes Agno made on the event loop, made by :meth:`ConversationStore.flush` in a thread.
-    pending: list[Callable[[], Any]] = field(default_factory=list)
-    # The session Agno wrote in this turn, the runs it holds (``Kept.window``), its runs' ids,
-    # and each run as a read of the database would give it back (:meth:`_upsert_run`).
-    session: Any = None
-    window: int | None = None
-    run_ids: set[str] = field(default_factory=set)
-    stored_runs: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def stored(self) -> bool:
-        """Every write of the turn was committed."""
-        return not self.failures
-
-
-class TurnRefused(RuntimeError):
-    """A write of a turn whose earlier write the database refused (Agno logs and drops it)."""
 
 
 class ConversationStore(_SqlDb):
@@ -384,10 +355,3 @@ def _on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-def describe_error(exc: BaseException) -> str:
-    """A database error without the statement's parameters (they hold the conversation)."""
-    orig = getattr(exc, "orig", None)
-    shown = orig if isinstance(orig, BaseException) else exc
-    return f"{type(shown).__name__}: {str(shown).splitlines()[0] if str(shown) else ''}"

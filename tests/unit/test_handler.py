@@ -363,7 +363,7 @@ def test_a_stored_run_keeps_only_the_messages_its_turn_adds():
     from agno.run.agent import RunInput, RunOutput
     from agno.run.team import TeamRunOutput
 
-    from agentllm.provider.runs import drop_replayed_input
+    from agentllm.turn_writes import drop_replayed_input
 
     old, new = (
         Message(role="user", content="old", from_history=True),

@@ -1,7 +1,6 @@
 """An agent's stored Agno runs as turns, and a turn as Agno messages: the Agno side of
 reconciliation (``conversation`` holds the rule, over plain turns; ``workflows`` reads a
-workflow's runs), and what of a run's input is stored. No I/O here: the turn's storage
-(``storage``) reads and writes.
+workflow's runs). No I/O here: the turn's storage (``storage``) reads and writes.
 """
 
 from __future__ import annotations
@@ -57,7 +56,7 @@ def agno_message(turn: Turn, from_history: bool = False) -> Message:
 
 def run_input(request: ChatRequest, plan: Plan) -> list[Message]:
     """The messages for a run: replayed turns are marked as history, not stored twice (the store
-    keeps them out of the run's stored input: ``agentllm.store``)."""
+    keeps them out of the run's stored input: ``agentllm.turn_writes.drop_replayed_input``)."""
     messages = [agno_message(t, from_history=True) for t in plan.replay]
     messages += [agno_message(t) for t in plan.record]
     messages.append(agno_message(Turn("user", request.message, request.images)))
@@ -80,27 +79,3 @@ def agent_input(request: ChatRequest, plan: Plan) -> list[Message | dict[str, An
         for t in plan.replay
     ]
     return [*replayed, *run_input(request, replace(plan, replay=()))]
-
-
-def drop_replayed_input(run: Any) -> None:
-    """Keep in a run's stored input only the messages it adds: not the earlier turns a client sent
-    again, which the turn replays to the agent marked ``from_history`` (``run_input``) and
-    earlier runs already hold. Agno stores a run's input (a team's: its additional input) whole;
-    kept, every run of a client that sends its whole history would hold that history again.
-    ``run`` is Agno's storage copy of the run: the lists are replaced, not changed, so the
-    running run keeps its own."""
-    given = getattr(run, "input", None)
-    content = getattr(given, "input_content", None)
-    if given is not None and isinstance(content, list):
-        added = [m for m in content if not _from_history(m)]
-        if len(added) != len(content):
-            run.input = replace(given, input_content=added)
-    extra = getattr(run, "additional_input", None)
-    if isinstance(extra, list) and any(_from_history(m) for m in extra):
-        run.additional_input = [m for m in extra if not _from_history(m)]
-
-
-def _from_history(message: Any) -> bool:
-    if isinstance(message, dict):
-        return bool(message.get("from_history"))
-    return bool(getattr(message, "from_history", False))

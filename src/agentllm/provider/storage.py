@@ -17,7 +17,8 @@ from typing import Any
 from agno.run.base import RunStatus
 
 from agentllm.locks import LocalLocks
-from agentllm.store import ConversationStore, TurnWrites
+from agentllm.store import ConversationStore
+from agentllm.turn_writes import TurnWrites
 
 
 @dataclass
