@@ -5,6 +5,8 @@ workflow's runs). No I/O here: the turn's storage (``storage``) reads and writes
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -15,32 +17,49 @@ from agentllm.provider.conversation import Plan, StoredRun
 from agentllm.provider.media import agno_images, message_images
 from agentllm.provider.types import ChatRequest, Turn
 
+# The turns of each stored run, by run object: a conversation's runs come back as the same
+# objects turn after turn (the SQLite store's memory, Agno's cache of parsed runs), and a stored
+# run's messages do not change (Agno copies a run before changing it). Bounded; an entry is used
+# only while its run object lives.
+TURNS_KEPT = 20_000
+_turns: OrderedDict[int, tuple[weakref.ref[Any], tuple[Turn, ...]]] = OrderedDict()
+
 
 def agent_turns(runs: list) -> list[StoredRun]:
     """An agent's (team's) runs that make up the conversation's history, reduced to their own
     turns."""
-    found = []
-    for run in runs:
-        if run.status in HISTORY_SKIP_STATUSES or getattr(run, "parent_run_id", None):
+    return [
+        StoredRun(run_id=str(run.run_id), turns=_run_turns(run))
+        for run in runs
+        if run.status not in HISTORY_SKIP_STATUSES and not getattr(run, "parent_run_id", None)
+    ]
+
+
+def _run_turns(run: Any) -> tuple[Turn, ...]:
+    kept = _turns.get(id(run))
+    if kept is not None and kept[0]() is run:
+        _turns.move_to_end(id(run))
+        return kept[1]
+    turns: list[Turn] = []
+    after_tools = False  # a tool ran since the last turn
+    for m in run.messages or []:
+        if m.from_history or m.temporary:
             continue
-        turns: list[Turn] = []
-        after_tools = False  # a tool ran since the last turn
-        for m in run.messages or []:
-            if m.from_history or m.temporary:
-                continue
-            if m.role == "tool" or m.tool_calls:
-                after_tools = True
-            text, images = m.get_content_string(), message_images(m)
-            if m.role not in ("user", "assistant") or not (text or images):
-                continue
-            if m.role == "assistant" and after_tools and turns and turns[-1].role == "assistant":
-                # The text before and after the run's tool calls: one reply to the client.
-                turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}", turns[-1].images)
-            else:
-                turns.append(Turn("user" if m.role == "user" else "assistant", text, images))
-            after_tools = False
-        found.append(StoredRun(run_id=str(run.run_id), turns=tuple(turns)))
-    return found
+        if m.role == "tool" or m.tool_calls:
+            after_tools = True
+        text, images = m.get_content_string(), message_images(m)
+        if m.role not in ("user", "assistant") or not (text or images):
+            continue
+        if m.role == "assistant" and after_tools and turns and turns[-1].role == "assistant":
+            # The text before and after the run's tool calls: one reply to the client.
+            turns[-1] = Turn("assistant", f"{turns[-1].content}\n{text}", turns[-1].images)
+        else:
+            turns.append(Turn("user" if m.role == "user" else "assistant", text, images))
+        after_tools = False
+    _turns[id(run)] = (weakref.ref(run), tuple(turns))
+    while len(_turns) > TURNS_KEPT:
+        _turns.popitem(last=False)
+    return tuple(turns)
 
 
 def agno_message(turn: Turn, from_history: bool = False) -> Message:
