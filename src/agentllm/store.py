@@ -202,6 +202,7 @@ class ConversationStore(_SqlDb):
         session_id = getattr(session, "session_id", None)
         turn = self._defer(session_id, lambda: self._upsert_session(session, deserialize))
         if turn is None:
+            self._forget(session_id)
             return self._upsert_session(session, deserialize)
         turn.session = session
         return session
@@ -218,6 +219,7 @@ class ConversationStore(_SqlDb):
         drop_replayed_input(run)
         turn = self._defer(session_id, lambda: self._upsert_run(run, session_id, user_id))
         if turn is None:
+            self._forget(session_id)
             self._upsert_run(run, session_id, user_id)
         else:
             turn.run_ids.add(str(getattr(run, "run_id", "")))
@@ -293,6 +295,12 @@ class ConversationStore(_SqlDb):
             return turns[-1]
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _forget(self, session_id: str | None) -> None:
+        """A write made outside a turn's record (Agno outside a turn, or a turn's own write of a
+        superseded run in a thread): the conversation is read again next time."""
+        if self.cache is not None and session_id is not None:
+            self.cache.drop(session_id)
 
     @contextmanager
     def _recording(self, session_id: str) -> Iterator[TurnWrites]:

@@ -244,6 +244,17 @@ def test_a_conversation_changed_outside_a_turn_is_read_again(chat):
     assert chat.stored() == ["gamma"]
 
 
+def test_a_run_written_outside_a_turn_is_read_again(chat):
+    """Agno's own writes of a session or run outside a turn (AgentOS, a tool): the next turn
+    does not start from what this process kept in memory."""
+    chat.ask("alpha")
+    db = chat.db()
+    [run] = db.get_session(chat.session_id, SessionType.AGENT, user_id="ada").runs
+    run.status = RunStatus.regenerated  # out of the history, as Agno's regenerate does
+    db.upsert_run(run, session_id=chat.session_id, user_id="ada")
+    assert chat.ask("beta").endswith("context: beta")
+
+
 def test_a_long_conversation_read_in_part_is_read_whole_when_a_client_sends_its_history(
     chat, monkeypatch
 ):
