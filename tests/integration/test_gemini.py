@@ -64,7 +64,8 @@ def test_answer_streams_piece_by_piece_as_gemini_sends_it(proxy, fake, script, m
     answer = ask(proxy, model, stream=True, on_first_piece=reply.gate.set)
     assert not reply.gate_timed_out, "the first piece reached the client only after the last"
     assert answer.text == "Release 2.0 ships on Friday after the freeze."
-    assert len(answer.pieces) >= 3
+    # Pieces that arrive together may leave as one chunk (provider/ahead.py).
+    assert len(answer.pieces) >= 2
     assert answer.finish == "stop"
     assert usage_of(answer) == (20, 6, 26)
     [request] = fake.requests
